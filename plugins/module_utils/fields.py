@@ -1,0 +1,294 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The field table of the Phone Terminal resource (``/extension/{id}/phone/``).
+
+One row per field of the vendor's PhoneProperties page. The rows drive everything else:
+the modules' argument specs, the validation of user input, the normalisation used to
+compare desired and current values, the masking of secrets and the bundle checks.
+A fact about a field is written here once and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dc_field
+from typing import Any, Callable, Optional
+
+MASK = "********"
+
+STR = "str"
+INT = "int"
+BOOL = "bool"
+
+
+class FieldError(ValueError):
+    """A value that the field does not accept; the message names the reason, not the option."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    description: str
+    nullable: bool = True
+    default: Any = None  # the vendor's documented default, for docs only
+    choices: Optional[tuple] = None
+    minimum: Optional[int] = None
+    readonly: bool = False  # returned by GET, refused by PUT
+    secret: bool = False  # masked in every output unless the user asks for secrets
+    synced: bool = False  # carried by the API to every extension of a bundle
+    check: Optional[Callable[[Any], None]] = dc_field(default=None, compare=False)  # format check, raises FieldError
+    canonical: Optional[Callable[[Any], Any]] = dc_field(default=None, compare=False)  # value sent to the API
+    comparable: Optional[Callable[[Any], Any]] = dc_field(default=None, compare=False)  # value used to compare
+
+    @property
+    def writable(self):
+        return not self.readonly
+
+
+# ---- format checks and normalisers -------------------------------------------------------
+
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+_PHONE_NUMBER = re.compile(r"^\+?[0-9]{1,20}$")
+_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def _geo_codes(value):
+    return [code.upper() for code in value.split()]
+
+
+def check_geo_list(value):
+    if value.strip() == "*":
+        return
+    codes = value.split()
+    if not codes:
+        raise FieldError('must be "*" or ISO 3166 alpha-2 country codes separated by spaces, e.g. "RU US"; '
+                         "to fall back to the client's list, use reset")
+    bad = [code for code in codes if not _COUNTRY.match(code)]
+    if bad:
+        raise FieldError('must be "*" or ISO 3166 alpha-2 country codes separated by spaces, e.g. "RU US"; '
+                         "not a two-letter code: %s" % ", ".join(bad))
+
+
+def canonical_geo_list(value):
+    if value is None or value.strip() == "*":
+        return value if value is None else "*"
+    return " ".join(dict.fromkeys(_geo_codes(value)))  # upper case, single spaces, duplicates dropped
+
+
+def comparable_geo_list(value):
+    if value is None:
+        return None
+    if value.strip() == "*":
+        return "*"
+    return frozenset(_geo_codes(value))
+
+
+def _addresses(value):
+    return [address.strip() for address in value.split(",") if address.strip()]
+
+
+def check_vm_mailto(value):
+    addresses = _addresses(value)
+    if not addresses:
+        raise FieldError("must be one or more e-mail addresses separated by commas; to clear it, use reset")
+    bad = [address for address in addresses if not _EMAIL.match(address)]
+    if bad:
+        raise FieldError("must be e-mail addresses separated by commas; not an address: %s" % ", ".join(bad))
+
+
+def canonical_vm_mailto(value):
+    return value if value is None else ",".join(dict.fromkeys(_addresses(value)))
+
+
+def comparable_vm_mailto(value):
+    return value if value is None else frozenset(address.casefold() for address in _addresses(value))
+
+
+def check_phone_number(value):
+    if not _PHONE_NUMBER.match(value.strip()):
+        raise FieldError("must be digits with an optional leading +, e.g. +79876543210")
+
+
+def check_host_port(value):
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not _HOST.match(host) or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise FieldError("must be host:port, e.g. 8.8.8.8:5068, with a port from 1 to 65535")
+
+
+def _strip(value):
+    return value if value is None else value.strip()
+
+
+# ---- the table ---------------------------------------------------------------------------
+
+_SOUND = "ID of a sound file"
+
+FIELDS = (
+    Field("label", STR, "Name of the extension, shown on the called terminal for outgoing calls."),
+    Field("announce_sound_upon_outgoing_call", INT, _SOUND + " played as an announcement on an outgoing call.",
+          minimum=0, synced=True),
+    Field("announce_sound_upon_incoming_call", INT, _SOUND + " played when an incoming call is answered, "
+          "also through a queue.", minimum=0, synced=True),
+    Field("append_to_cid_name_on_transfer", STR, "Text added to the caller name of a transferred call."),
+    Field("auth_type", STR, "How the SIP server authenticates the terminal: C(digest) (login and password), "
+          "C(network) (trusted networks) or C(both).", nullable=False, default="digest",
+          choices=("digest", "network", "both")),
+    Field("call_screening_enabled", BOOL, "Announce the caller and ask for 1 to accept an incoming call.",
+          nullable=False, default=False),
+    Field("conference_announce_caller_name", BOOL, "Local conference (*8<number>): announce the name of an "
+          "extension that joins.", nullable=False, default=True, synced=True),
+    Field("conference_end_on_exit", BOOL, "Local conference: end it when the extension that created it leaves.",
+          nullable=False, default=True, synced=True),
+    Field("conference_pin", STR, "Local conference: PIN other extensions enter to join. Secret: masked in output.",
+          secret=True, synced=True, canonical=_strip, comparable=_strip),
+    Field("external_number", STR, "Number the SIP server sends calls to instead, e.g. a mobile, as digits with "
+          "an optional leading C(+).", check=check_phone_number, canonical=_strip, comparable=_strip),
+    Field("geo_list", STR, 'Countries whose IP addresses may use the SIP account: ISO 3166 alpha-2 codes '
+          'separated by spaces (C("RU US")), or C("*") for all. Compared as a set, case-insensitively.',
+          synced=True, check=check_geo_list, canonical=canonical_geo_list, comparable=comparable_geo_list),
+    Field("hangup_timeout", INT, "Seconds to wait for an answer before the call counts as unanswered.",
+          default=60, minimum=1),
+    Field("hold_music", INT, _SOUND + " played to the other side while on hold.", default=0, minimum=0,
+          synced=True),
+    Field("ignore_early_media", BOOL, "Ignore early media such as autoresponders.", nullable=False, default=True),
+    Field("incoming_limit", INT, "Calls the extension can receive at once: C(0) no limit, C(1) one "
+          "(call waiting off), C(2) two, and so on.", default=0, minimum=0, synced=True),
+    Field("network_permission_group_id", INT, "ID of the client's trusted networks, for I(auth_type) "
+          "C(network) or C(both).", default=0, minimum=0),
+    Field("preserve_caller_id_number_att_tr", BOOL, "Pass the caller's number on an attended transfer (*2).",
+          nullable=False, default=True),
+    Field("record_enabled", BOOL, "Record calls.", nullable=False, default=True, synced=True),
+    Field("record_format", STR, "Format of recordings; unset means the client's setting.",
+          choices=("mp3", "wav"), synced=True),
+    Field("record_stereo", BOOL, "Record in stereo; unset means the client's setting.", synced=True),
+    Field("record_transfer", BOOL, "Keep recording after a transfer.", nullable=False, default=True,
+          synced=True),
+    Field("record_on_transfer", BOOL, "Record the other side of the conversation.", nullable=False,
+          default=False),
+    Field("ringback_sound", INT, _SOUND + " played instead of ringback beeps.", default=0, minimum=0,
+          synced=True),
+    Field("static_reg_address", STR, "Fixed registration address as host:port, e.g. C(8.8.8.8:5068).",
+          check=check_host_port, canonical=_strip, comparable=_strip),
+    Field("transfer_caller_id_number", STR, "Caller number always shown when a call is forwarded inside the "
+          "PBX, as digits with an optional leading C(+).", check=check_phone_number, canonical=_strip,
+          comparable=_strip),
+    Field("vm_attach_file", BOOL, "Attach the voice message to the notification e-mail.", nullable=False,
+          default=True),
+    Field("vm_enabled", BOOL, "Voicemail on.", nullable=False, default=True),
+    Field("vm_greeting", INT, _SOUND + " played as the voicemail greeting.", default=0, minimum=0),
+    Field("vm_mailto", STR, "E-mail addresses, separated by commas, notified of new voice messages. "
+          "Compared as a set, case-insensitively.", check=check_vm_mailto, canonical=canonical_vm_mailto,
+          comparable=comparable_vm_mailto),
+    Field("intercom", INT, "Auto-answer after this many seconds (C(0) at once); unset turns it off.",
+          minimum=0),
+    Field("replace_pin", STR, "Secret code of the substitution function. Secret: masked in output.",
+          secret=True, canonical=_strip, comparable=_strip),
+    Field("call_status_id", INT, "Call status of the extension, an ID from C(/call_status/).", minimum=0),
+    Field("transfer_after_call_end_to", STR, "Number the call is transferred to when the conversation ends.",
+          canonical=_strip, comparable=_strip),
+    Field("allow_webrtc", BOOL, "Allow WebRTC clients (not on the vendor's page; known from API clients).",
+          nullable=False, default=False),
+    Field("bundle", "dict", "Bundle membership; managed by the bundle resource.", readonly=True),
+    Field("call_status_set_dt", STR, "When the call status was last set; set by the server.", readonly=True),
+)
+
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+WRITABLE = tuple(f for f in FIELDS if f.writable)
+WRITABLE_NAMES = tuple(f.name for f in WRITABLE)
+NULLABLE_NAMES = tuple(f.name for f in WRITABLE if f.nullable)
+SECRET_NAMES = frozenset(f.name for f in FIELDS if f.secret)
+SYNCED_NAMES = frozenset(f.name for f in FIELDS if f.synced)
+
+
+# ---- validation and normalisation --------------------------------------------------------
+
+def coerce(fld, value):
+    """The value as the field's type, or FieldError. Accepts what a YAML user writes (``"60"``, ``yes``)."""
+    if value is None:
+        if not fld.nullable:
+            raise FieldError("cannot be null")
+        return None
+    if fld.type == BOOL:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("yes", "true", "on", "1", "y", "t"):
+            return True
+        if text in ("no", "false", "off", "0", "n", "f"):
+            return False
+        raise FieldError("must be a boolean, got %r" % _shown(fld, value))
+    if fld.type == INT:
+        if isinstance(value, bool):
+            raise FieldError("must be an integer, got a boolean")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.match(r"^\s*[+-]?\d+\s*$", value):
+            return int(value)
+        raise FieldError("must be an integer, got %r" % _shown(fld, value))
+    if fld.type == STR:
+        if isinstance(value, (dict, list, bool)):
+            raise FieldError("must be a string, got a %s" % type(value).__name__)
+        return str(value)
+    return value
+
+
+def validate(fld, value):
+    """Coerce and check one desired value; returns the canonical value to send. Raises FieldError."""
+    value = coerce(fld, value)
+    if value is None:
+        return None
+    if fld.choices is not None and value not in fld.choices:
+        raise FieldError("must be one of %s, got %r" % (", ".join(fld.choices), _shown(fld, value)))
+    if fld.minimum is not None and value < fld.minimum:
+        raise FieldError("must be %s or more, got %d" % (fld.minimum, value))
+    if fld.check is not None:
+        fld.check(value)
+    return fld.canonical(value) if fld.canonical else value
+
+
+def comparable(fld, value):
+    """The form in which two values of the field are equal exactly when the API treats them as the same."""
+    if value is None:
+        return None
+    try:
+        value = coerce(fld, value)
+    except FieldError:
+        return value  # an unexpected value from the API compares as it is, so it shows up as drift
+    return fld.comparable(value) if fld.comparable else value
+
+
+def _shown(fld, value):
+    return MASK if fld.secret else value
+
+
+def mask(properties, show_secrets=False):
+    """A copy of a properties dict with every secret that holds a value replaced by MASK."""
+    if properties is None or show_secrets:
+        return properties
+    return {name: (MASK if name in SECRET_NAMES and value not in (None, "") else value)
+            for name, value in properties.items()}
+
+
+def argument_spec(for_items=False):
+    """Ansible argument spec of every writable field.
+
+    Task-level options carry the real types and choices, so Ansible converts and checks them.
+    Items of ``extensions`` take ``raw`` values: the module checks them itself with the table,
+    so that every bad item is reported at once with its index (Ansible stops at the first).
+    """
+    spec = {}
+    for fld in WRITABLE:
+        if for_items:
+            spec[fld.name] = dict(type="raw")
+        else:
+            spec[fld.name] = dict(type=fld.type)
+            if fld.choices:
+                spec[fld.name]["choices"] = list(fld.choices)
+        if fld.secret:
+            spec[fld.name]["no_log"] = True
+    return spec

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure functions, no I/O: desired values, the changes they need, bundle checks and diffs.
+
+This is the one place that decides what ``changed`` is. Check mode and a real run call the
+same functions with the same inputs; only the runner's write step differs.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
+
+
+def desired_properties(options, reset, prefix=""):
+    """Validate one target's property options and ``reset`` list.
+
+    ``options`` maps field names to user values (None = not managed). Returns
+    ``(desired, problems)``: desired maps each managed field to its canonical value (None for a
+    reset field); problems is a list of ``"<prefix><option>: <reason>"`` strings.
+    """
+    desired = {}
+    problems = []
+    for name, value in options.items():
+        if value is None:
+            continue
+        fld = F.FIELDS_BY_NAME.get(name)
+        if fld is None or not fld.writable:
+            problems.append("%s%s: not a writable property of the phone terminal" % (prefix, name))
+            continue
+        try:
+            desired[name] = F.validate(fld, value)
+        except F.FieldError as exc:
+            problems.append("%s%s: %s" % (prefix, name, exc))
+    for name in reset or ():
+        fld = F.FIELDS_BY_NAME.get(name)
+        if fld is None or not fld.writable:
+            problems.append("%sreset: %r is not a writable property of the phone terminal" % (prefix, name))
+        elif not fld.nullable:
+            problems.append("%sreset: %s cannot be null; give it a value instead (the API's default is %r)"
+                            % (prefix, name, fld.default))
+        elif name in desired:
+            problems.append("%sreset: %s is also given a value; use one or the other" % (prefix, name))
+        else:
+            desired[name] = None
+    return desired, problems
+
+
+def changes(current, desired):
+    """Names of the managed fields whose current value differs from the desired one, in table order."""
+    return [fld.name for fld in F.WRITABLE
+            if fld.name in desired
+            and F.comparable(fld, current.get(fld.name)) != F.comparable(fld, desired[fld.name])]
+
+
+def put_body(desired, changed_names):
+    """The PUT body: only the fields that differ (the API merges what it is sent)."""
+    return {name: desired[name] for name in changed_names}
+
+
+def predicted(current, desired, changed_names):
+    """The properties the API will hold after the PUT, as far as the plan can tell."""
+    after = dict(current)
+    after.update(put_body(desired, changed_names))
+    return after
+
+
+def diff(current, desired, changed_names, header=None, show_secrets=False):
+    """Ansible diff of the managed fields: before is the API's value, after the value the task leaves."""
+    before = {name: current.get(name) for name in desired}
+    after = dict(before)
+    after.update(put_body(desired, changed_names))
+    entry = {"before": F.mask(before, show_secrets), "after": F.mask(after, show_secrets)}
+    if changed_names and any(name in F.SECRET_NAMES for name in changed_names) and not show_secrets:
+        # Both sides are masked, so say which secret changed or the diff would show nothing.
+        for name in changed_names:
+            if name in F.SECRET_NAMES:
+                entry["after"][name] = F.MASK + " (changed)"
+    if header:
+        entry["before_header"] = "%s (before)" % header
+        entry["after_header"] = "%s (after)" % header
+    return entry
+
+
+# ---- bundles -----------------------------------------------------------------------------
+
+def bundle_members(properties):
+    """``(main_id, frozenset of every member id)`` of the extension's bundle, or None outside bundles."""
+    bundle = (properties or {}).get("bundle")
+    if not isinstance(bundle, dict) or bundle.get("bundle_id") in (None, ""):
+        return None
+    members = {str(bundle["bundle_id"])}
+    members.update(str(ext_id) for ext_id in (bundle.get("bundle_list") or {}))
+    return str(bundle["bundle_id"]), frozenset(members)
+
+
+def synced_changes(changed_names):
+    return [name for name in changed_names if name in F.SYNCED_NAMES]
+
+
+def bundle_conflicts(planned):
+    """Two targets of one bundle given different values of a synchronized field can never converge.
+
+    ``planned`` is a list of ``(label, extension_id, properties, desired)``. Returns one message per
+    conflicting pair and field; an empty list means no conflict.
+    """
+    by_bundle = {}
+    for label, ext_id, properties, desired in planned:
+        membership = bundle_members(properties)
+        if membership:
+            by_bundle.setdefault(membership[0], []).append((label, desired))
+    problems = []
+    for bundle_id, members in sorted(by_bundle.items()):
+        for name in sorted(F.SYNCED_NAMES):
+            fld = F.FIELDS_BY_NAME[name]
+            first = None
+            for label, desired in members:
+                if name not in desired:
+                    continue
+                if first is None:
+                    first = (label, desired[name])
+                elif F.comparable(fld, first[1]) != F.comparable(fld, desired[name]):
+                    problems.append(
+                        "%s and %s are in one bundle (main extension %s) and %s is synchronized across it, "
+                        "but they are given different values: %r and %r"
+                        % (first[0], label, bundle_id, name, _shown(fld, first[1]), _shown(fld, desired[name])))
+    return problems
+
+
+def bundle_side_effects(ext_id, properties, changed_names, managed_by_id):
+    """Bundle partners the API will change along with this extension, and which fields.
+
+    ``managed_by_id`` maps the extension ids of the task to the fields each manages. A partner
+    that is not in the task, or is but does not manage the field, is changed behind the user's back:
+    that is what this reports, as ``{partner_id: [field, ...]}``.
+    """
+    membership = bundle_members(properties)
+    synced = synced_changes(changed_names)
+    if not membership or not synced:
+        return {}
+    effects = {}
+    for partner in sorted(membership[1] - {str(ext_id)}, key=_id_order):
+        unmanaged = [name for name in synced if name not in managed_by_id.get(partner, ())]
+        if unmanaged:
+            effects[partner] = unmanaged
+    return effects
+
+
+def _id_order(ext_id):
+    return (0, int(ext_id)) if str(ext_id).isdigit() else (1, str(ext_id))
+
+
+def _shown(fld, value):
+    return F.MASK if fld.secret and value not in (None, "") else value

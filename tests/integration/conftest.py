@@ -1,0 +1,93 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Integration tests: ansible-playbook runs the collection's modules against the simulator over HTTP.
+
+Each test gets the simulator reset to its seed, runs one task through a real ansible-playbook process
+and reads what the task returned and what the simulator received (its request log).
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import yaml
+
+from pbxsim import Simulator
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).parent / "ansible-playbook")
+SECRETS = ["demo-secret", "callapi-secret"]  # app secrets of the seed; tokens are added per run
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    with Simulator(rate_limit=100000) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim(simulator):
+    simulator.reset()
+    yield simulator
+
+
+class Run:
+    """What one ansible-playbook run showed: the task's result, the whole output and the exit code."""
+
+    def __init__(self, result, output, rc):
+        self.result = result
+        self.output = output
+        self.rc = rc
+
+    def __repr__(self):
+        return "Run(rc=%s, result=%s)\n%s" % (self.rc, json.dumps(self.result, indent=1)[:3000], self.output[-3000:])
+
+
+@pytest.fixture
+def play(sim, tmp_path):
+    """play(task, check=False, diff=False, verbosity=0, env=None) -> Run of one task on localhost."""
+
+    def run(task, check=False, diff=False, verbosity=0, env=None, app=("demo-app", "demo-secret")):
+        out = tmp_path / "result.json"
+        playbook = [{
+            "hosts": "localhost", "connection": "local", "gather_facts": False,
+            "tasks": [
+                dict(task, name="task under test", register="result", ignore_errors=True),
+                {"name": "save the result", "ansible.builtin.copy": {
+                    "content": "{{ result | to_json }}", "dest": str(out)}, "check_mode": False},
+            ],
+        }]
+        path = tmp_path / "playbook.yml"
+        path.write_text(yaml.safe_dump(playbook, sort_keys=False))
+        environ = dict(os.environ)
+        environ.update(
+            ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+            ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_DEPRECATION_WARNINGS="false",
+            TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=app[0], TELPHIN_APP_SECRET=app[1],
+        )
+        environ.update(env or {})
+        args = [ANSIBLE_PLAYBOOK, str(path)]
+        if check:
+            args.append("--check")
+        if diff:
+            args.append("--diff")
+        if verbosity:
+            args.append("-" + "v" * verbosity)
+        proc = subprocess.run(args, env=environ, capture_output=True, text=True, timeout=300)
+        output = proc.stdout + proc.stderr
+        result = json.loads(out.read_text()) if out.exists() else None
+        return Run(result, output, proc.returncode)
+
+    return run
+
+
+def api_requests(sim, method=None):
+    """The API requests the simulator received (token requests excluded unless method='POST')."""
+    return [entry for entry in sim.log
+            if (method is None or entry["method"] == method)
+            and (method == "POST" or entry["path"].startswith("/api/"))]

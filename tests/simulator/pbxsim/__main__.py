@@ -1,0 +1,94 @@
+"""Command line: ``python -m pbxsim serve|generate`` (run with PYTHONPATH=tests/simulator)."""
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .seed import DEFAULT_SEED, SeedError
+
+
+def _faults_arg(value):
+    if value is None:
+        return None
+    p = Path(value)
+    text = p.read_text(encoding="utf-8") if p.is_file() else value
+    return json.loads(text)
+
+
+def cmd_serve(args):
+    from .server import Simulator
+
+    try:
+        sim = Simulator(seed=args.seed, host=args.host, port=args.port, token_lifetime=args.token_lifetime,
+                        rate_limit=args.rate_limit, latency_ms=args.latency_ms,
+                        oauth_rate_limit=args.oauth_rate_limit, faults=_faults_arg(args.faults),
+                        verbose=args.verbose)
+    except (SeedError, OSError, ValueError) as exc:
+        print("pbxsim: %s" % exc, file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def _on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        sim.start()
+    except OSError as exc:
+        print("pbxsim: cannot listen on %s:%s: %s" % (args.host, args.port, exc), file=sys.stderr)
+        return 2
+    if args.port_file:  # written before the line is printed, so either can be waited for
+        tmp = Path(args.port_file + ".tmp")
+        tmp.write_text("%d\n" % sim.port)
+        tmp.replace(args.port_file)
+    print("pbxsim listening on %s" % sim.url, flush=True)
+    while not stop.wait(0.5):
+        pass
+    sim.stop()
+    return 0
+
+
+def cmd_generate(args):
+    from .generator import generate, write_seed
+
+    data = generate(args.extensions, bundles=args.bundles, random_seed=args.random_seed)
+    write_seed(data, args.seed_out)
+    if args.seed_out and args.seed_out != "-":
+        print("pbxsim: wrote %d extensions to %s" % (len(data["extensions"]), args.seed_out), file=sys.stderr)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m pbxsim", description="Cloud-PBX REST API simulator")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the API over HTTP until SIGINT/SIGTERM")
+    s.add_argument("--seed", default=str(DEFAULT_SEED), help="seed file, YAML or JSON (default: the demo seed)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    s.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
+    s.add_argument("--rate-limit", type=int, default=100000, help="hourly requests per client")
+    s.add_argument("--latency-ms", type=float, default=0, help="added to every /api and /oauth request")
+    s.add_argument("--oauth-rate-limit", type=int, default=20, help="token requests per second, 0 = no limit")
+    s.add_argument("--faults", default=None, help="initial fault config: JSON text or a JSON file")
+    s.add_argument("--port-file", default=None, help="write the port number here once listening")
+    s.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    s.set_defaults(func=cmd_serve)
+
+    g = sub.add_parser("generate", help="write a large account seed")
+    g.add_argument("--extensions", type=int, default=10000)
+    g.add_argument("--bundles", type=int, default=50)
+    g.add_argument("--seed-out", default=None, help=".json or .yml; default: JSON on stdout")
+    g.add_argument("--random-seed", type=int, default=1)
+    g.set_defaults(func=cmd_generate)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""The vendor API: OAuth token endpoint and the /api/ver1.0/ resources.
+
+Pure request -> Response logic (no sockets), guarded by one lock around the account state.
+"""
+
+import collections
+import hmac
+import json
+import re
+import threading
+from urllib.parse import parse_qs
+
+from . import fields
+from .state import Account, EXT_FIELDS
+
+API_PREFIX = "/api/ver1.0/"
+OAUTH_TOKEN = "/oauth/token"
+PER_PAGE_DEFAULT = 50
+PER_PAGE_MAX = 100
+MAX_BODY = 1024 * 1024
+
+_INT_RE = re.compile(r"^[0-9]+$")
+_ROUTES = (
+    ("user", re.compile(r"^user/$"), ("GET",)),
+    ("extensions", re.compile(r"^client/(?P<ref>[^/]+)/extension/$"), ("GET",)),
+    ("phone", re.compile(r"^extension/(?P<ref>[^/]+)/phone/$"), ("GET", "PUT")),
+    ("extension", re.compile(r"^extension/(?P<ref>[^/]+)/$"), ("GET",)),
+)
+
+
+class Response:
+    __slots__ = ("status", "body", "headers")
+
+    def __init__(self, status, body=None, headers=None):
+        self.status = status
+        self.body = body  # JSON-able object, raw bytes, or None (no body)
+        self.headers = dict(headers or {})
+
+
+def error(status, message, api_status=None, headers=None):
+    body = {"message": message}
+    if api_status is not None:
+        body["status"] = api_status
+    return Response(status, body, headers)
+
+
+def oauth_error(status, code, description):
+    return Response(status, {"error": code, "error_description": description},
+                    {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def media_type(headers):
+    return (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+
+def bearer_token(headers):
+    auth = headers.get("Authorization")
+    if not auth:
+        return None
+    parts = auth.split(None, 1)
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    return parts[1].strip()
+
+
+def _mask_secret(d):
+    if isinstance(d, dict) and "client_secret" in d:
+        d = dict(d)
+        d["client_secret"] = "***"
+    return d
+
+
+class Api:
+    def __init__(self, seed, *, rate_limit, token_lifetime, clock, oauth_rate_limit=20):
+        self.seed = seed
+        self.rate_limit = rate_limit
+        self.token_lifetime = token_lifetime
+        self.oauth_rate_limit = oauth_rate_limit
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._oauth_times = collections.deque()
+        self.account = None
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.account = Account(self.seed, rate_limit=self.rate_limit,
+                                   token_lifetime=self.token_lifetime, clock=self.clock)
+            self._oauth_times.clear()
+
+    # ---- helpers for the HTTP layer ----------------------------------------------------
+    def describe(self, path, headers, raw):
+        """(app_id, body for the log) of a request, with client_secret masked."""
+        ctype = media_type(headers)
+        body = None
+        app_id = None
+        if path.startswith("/oauth/"):
+            if raw:
+                if ctype == "application/x-www-form-urlencoded":
+                    try:
+                        body = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+                    except UnicodeDecodeError:
+                        body = None
+                else:
+                    try:
+                        body = json.loads(raw.decode("utf-8"))
+                    except (UnicodeDecodeError, ValueError):
+                        body = None
+                    if not isinstance(body, dict):
+                        body = None
+                body = _mask_secret(body)
+                if isinstance(body, dict) and isinstance(body.get("client_id"), str):
+                    app_id = body["client_id"]
+            return app_id, body
+        if raw:
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                body = raw.decode("utf-8", "replace")[:2000]
+        token = bearer_token(headers)
+        if token:
+            with self.lock:
+                app_id = self.account.token_app_id(token)
+        return app_id, body
+
+    def rate_headers_for(self, headers, charge):
+        """Rate-limit headers for an /api answer produced outside handle() (faults)."""
+        with self.lock:
+            acc = self.account
+            now = self.clock.now()
+            ti = acc.token_info(bearer_token(headers) or "")
+            win = acc.window(ti[1]["client_id"] if ti else None)
+            if charge and ti:
+                win.charge(now)
+            return win.headers(now)
+
+    # ---- entry point --------------------------------------------------------------------
+    def handle(self, method, path, query, headers, raw):
+        if path == OAUTH_TOKEN or path.startswith("/oauth/"):
+            return self._oauth(method, path, headers, raw)
+        if path.startswith(API_PREFIX):
+            return self._api(method, path[len(API_PREFIX):], query, headers, raw)
+        return error(404, "Not found: %s" % path, "not_found")
+
+    # ---- OAuth --------------------------------------------------------------------------
+    def _oauth(self, method, path, headers, raw):
+        if path != OAUTH_TOKEN:
+            return error(404, "Not found: %s" % path, "not_found")
+        if method != "POST":
+            return Response(405, {"error": "invalid_request", "error_description": "use POST"}, {"Allow": "POST"})
+        with self.lock:
+            if self.oauth_rate_limit:
+                now = self.clock.now()
+                while self._oauth_times and now - self._oauth_times[0] >= 1.0:
+                    self._oauth_times.popleft()
+                if len(self._oauth_times) >= self.oauth_rate_limit:
+                    return Response(429, {"error": "rate_limit_exceeded", "status": "rate_limit_exceeded",
+                                          "message": "Too many token requests: %d per second allowed"
+                                          % self.oauth_rate_limit}, {"X-RateLimit-Reset": "1"})
+                self._oauth_times.append(now)
+        ctype = media_type(headers)
+        if ctype != "application/x-www-form-urlencoded":
+            return oauth_error(400, "invalid_request",
+                               "the token request must be form-encoded (application/x-www-form-urlencoded)")
+        try:
+            pairs = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
+        except (UnicodeDecodeError, ValueError):
+            return oauth_error(400, "invalid_request", "malformed form body")
+        dup = [k for k, v in pairs.items() if len(v) > 1]
+        if dup:
+            return oauth_error(400, "invalid_request", "parameter repeated: %s" % ", ".join(dup))
+        form = {k: v[0] for k, v in pairs.items()}
+        grant = form.get("grant_type")
+        if not grant:
+            return oauth_error(400, "invalid_request", "grant_type is missing")
+        if grant != "client_credentials":
+            return oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        if not client_id or not secret:
+            return oauth_error(400, "invalid_request", "client_id and client_secret are required in the form body")
+        with self.lock:
+            app = self.account.apps.get(client_id)
+            ok = app is not None and hmac.compare_digest(app["secret"].encode(), secret.encode())
+            if not ok:
+                return oauth_error(401, "invalid_client", "client authentication failed")
+            token = self.account.issue_token(client_id)
+        return Response(200, {"access_token": token, "token_type": "Bearer",
+                              "expires_in": self.token_lifetime, "scope": "all"},
+                        {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    # ---- /api/ver1.0/ -------------------------------------------------------------------
+    def _api(self, method, rel, query, headers, raw):
+        token = bearer_token(headers)
+        with self.lock:
+            acc = self.account
+            now = self.clock.now()
+            ti = acc.token_info(token) if token else None
+            if ti is None:
+                msg = ("Authorization required: send 'Authorization: Bearer <token>'" if not token
+                       else "Invalid or expired access token")
+                return error(401, msg, headers={**acc.window().headers(now),
+                                                "WWW-Authenticate": 'Bearer realm="api"'})
+            app, user = ti
+            win = acc.window(user["client_id"])
+            allowed = win.charge(now)
+            rl = win.headers(now)
+            if not allowed:
+                return error(429, "Rate limit exceeded: the hourly request budget of client %s is spent; "
+                             "it resets in %s seconds" % (user["client_id"], rl["X-RateLimit-Reset"]),
+                             "rate_limit_exceeded", rl)
+            if user["blocked"]:
+                return error(403, "User %s is blocked" % user["login"], "user_blocked", rl)
+            resp = self._route(method, rel, query, headers, raw, app, user)
+        resp.headers.update(rl)
+        return resp
+
+    def _route(self, method, rel, query, headers, raw, app, user):
+        for name, rx, methods in _ROUTES:
+            m = rx.match(rel)
+            if not m:
+                continue
+            if method not in methods:
+                return error(405, "Method %s is not allowed here; allowed: %s" % (method, ", ".join(methods)),
+                             "method_not_allowed", {"Allow": ", ".join(methods)})
+            if name == "user":
+                return self._user(user)
+            if name == "extensions":
+                return self._extensions(user, m.group("ref"), query)
+            if name == "extension":
+                return self._extension(user, m.group("ref"))
+            if name == "phone":
+                if method == "GET":
+                    return self._phone_get(user, m.group("ref"))
+                return self._phone_put(app, user, m.group("ref"), headers, raw)
+        hint = ""
+        if not rel.endswith("/") and any(rx.match(rel + "/") for _, rx, _ in _ROUTES):
+            hint = " (paths end with a slash)"
+        return error(404, "Not found: %s%s%s" % (API_PREFIX, rel, hint), "not_found")
+
+    def _user(self, user):
+        keys = ("id", "login", "client_id", "extension_id", "extension_group_id", "access", "admin",
+                "dealer_id", "timezone", "extra_params")
+        return Response(200, {k: user[k] for k in keys})
+
+    def _extensions(self, user, ref, query):
+        acc = self.account
+        if ref == "@me":
+            cid = user["client_id"]
+        elif _INT_RE.match(ref):
+            cid = int(ref)
+        else:
+            return error(404, "Client %s not found" % ref, "client_not_found")
+        if cid not in acc.clients:
+            return error(404, "Client %s not found" % cid, "client_not_found")
+        if cid != user["client_id"]:
+            return error(403, "Access denied to client %s" % cid, "access_denied")
+        ints = {}
+        for key, minimum in (("page", 1), ("per_page", 1), ("extension_group_id", 0)):
+            if key in query:
+                v = query[key]
+                if not _INT_RE.match(v) or int(v) < minimum:
+                    return error(400, "Query parameter %s must be an integer >= %d, got %r" % (key, minimum, v),
+                                 "validation_error")
+                ints[key] = int(v)
+        page = ints.get("page", 1)
+        per_page = min(ints.get("per_page", PER_PAGE_DEFAULT), PER_PAGE_MAX)
+        ftype, fstatus, fname = query.get("type"), query.get("status"), query.get("name")
+        fgroup = ints.get("extension_group_id")
+        start = (page - 1) * per_page
+        out = []
+        skipped = 0
+        for eid in acc.ext_ids:
+            e = acc.extensions[eid]
+            if e["client_id"] != cid or not acc.in_scope(user, e):
+                continue
+            if ftype is not None and e["type"] != ftype:
+                continue
+            if fstatus is not None and e["status"] != fstatus:
+                continue
+            if fname is not None and e["name"] != fname:
+                continue
+            if fgroup is not None and e["extension_group_id"] != fgroup:
+                continue
+            if skipped < start:
+                skipped += 1
+                continue
+            out.append({k: e[k] for k in EXT_FIELDS})
+            if len(out) >= per_page:
+                break
+        return Response(200, out)
+
+    def _resolve(self, user, ref):
+        acc = self.account
+        if ref == "@me":
+            if user["extension_id"] is None:
+                return None, error(404, "@me stands for an extension only for a user of the extension type; "
+                                        "user %s is not bound to an extension" % user["login"], "not_found")
+            eid = user["extension_id"]
+        elif _INT_RE.match(ref):
+            eid = int(ref)
+        else:
+            return None, error(404, "Extension %s not found" % ref, "not_found")
+        ext = acc.extensions.get(eid)
+        if ext is None:
+            return None, error(404, "Extension %s not found" % eid, "not_found")
+        if not acc.in_scope(user, ext):
+            return None, error(403, "Access denied to extension %s" % eid, "access_denied")
+        return ext, None
+
+    def _extension(self, user, ref):
+        ext, err = self._resolve(user, ref)
+        if err:
+            return err
+        return Response(200, {k: ext[k] for k in EXT_FIELDS})
+
+    def _phone_ext(self, user, ref):
+        ext, err = self._resolve(user, ref)
+        if err:
+            return None, err
+        if ext["type"] != "phone":
+            return None, error(404, "Extension %s is of type %s, not phone: it has no phone terminal"
+                               % (ext["id"], ext["type"]), "not_found")
+        return ext, None
+
+    def _phone_get(self, user, ref):
+        ext, err = self._phone_ext(user, ref)
+        if err:
+            return err
+        return Response(200, self.account.phone_view(ext["id"]))
+
+    def _phone_put(self, app, user, ref, headers, raw):
+        if app["access"] != "All":
+            return error(403, "Application %s has access level %r; changing configuration needs \"All\""
+                         % (app["app_id"], app["access"]), "app_access_type_deny")
+        if user["access"] != "full":
+            return error(403, "User %s has read-only access" % user["login"], "user_access_type_deny")
+        ext, err = self._phone_ext(user, ref)
+        if err:
+            return err
+        if media_type(headers) != "application/json":
+            return error(400, "The request body must be JSON (Content-Type: application/json)", "validation_error")
+        if not raw:
+            return error(400, "The request body is empty: send a JSON object", "validation_error")
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            return error(400, "The request body is not valid JSON: %s" % exc, "validation_error")
+        clean, errors = fields.validate_update(body)
+        if errors:
+            return error(400, fields.format_errors(errors), "validation_error")
+        self.account.update_phone(ext["id"], clean)
+        return Response(200, self.account.phone_view(ext["id"]))

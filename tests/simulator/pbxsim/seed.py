@@ -1,0 +1,271 @@
+"""Loading and checking seed files (YAML or JSON).
+
+A seed describes one PBX installation: clients (accounts), users, OAuth applications,
+extension groups, extensions with their phone properties, and bundles. See README.md.
+"""
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from . import fields
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_SEED = PACKAGE_DIR.parent / "seeds" / "demo.yml"
+
+EXTENSION_TYPES = ("phone", "queue", "ivr", "fax", "conference")
+EXTENSION_STATUSES = ("active", "blocked")
+USER_ACCESS = ("full", "read_only")
+APP_ACCESS = ("All", "Call API")
+
+TOP_KEYS = {"description", "clients", "users", "applications", "extension_groups",
+            "extensions", "bundles", "phone_defaults"}
+CLIENT_KEYS = {"id", "prefix", "name", "domain", "rate_limit"}
+USER_KEYS = {"id", "login", "client_id", "extension_id", "extension_group_id", "access", "admin",
+             "dealer_id", "timezone", "extra_params", "blocked"}
+APP_KEYS = {"app_id", "secret", "access", "user", "name"}
+GROUP_KEYS = {"id", "client_id", "name"}
+EXT_KEYS = {"id", "number", "name", "label", "type", "status", "domain", "create_date", "client_id",
+            "extension_group_id", "caller_id_name", "dial_rule_id", "dial_rule_limit",
+            "extra_params", "phone"}
+BUNDLE_KEYS = {"main", "members", "active"}
+
+
+class SeedError(ValueError):
+    pass
+
+
+def read_seed_file(path):
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        data = json.loads(text)
+    else:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(text, Loader=loader)
+    if not isinstance(data, dict):
+        raise SeedError("%s: the seed must be a mapping" % path)
+    return data
+
+
+def load_seed(seed):
+    """Accept a path, a dict or None (the demo seed); return a checked, normalised dict."""
+    if seed is None:
+        data = read_seed_file(DEFAULT_SEED)
+    elif isinstance(seed, (str, os.PathLike)):
+        data = read_seed_file(seed)
+    elif isinstance(seed, dict):
+        data = copy.deepcopy(seed)
+    else:
+        raise SeedError("seed must be a path, a dict or None, not %r" % type(seed).__name__)
+    return normalise(data)
+
+
+def _keys(kind, item, allowed):
+    if not isinstance(item, dict):
+        raise SeedError("%s: each entry must be a mapping, got %r" % (kind, item))
+    extra = set(item) - allowed
+    if extra:
+        raise SeedError("%s %r: unknown key(s) %s" % (kind, item.get("id", item.get("login", item.get("app_id"))),
+                                                       ", ".join(sorted(map(str, extra)))))
+
+
+def _int(kind, value, what, nullable=False):
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SeedError("%s: %s must be an integer, got %r" % (kind, what, value))
+    return value
+
+
+def _check_phone(where, props, allow_readonly=True):
+    for name, value in props.items():
+        f = fields.FIELDS.get(name)
+        if f is None:
+            raise SeedError("%s: unknown phone property %r" % (where, name))
+        if f.readonly:
+            if not allow_readonly or name == "bundle":
+                raise SeedError("%s: %r cannot be seeded" % (where, name))
+            if value is not None and not isinstance(value, str):
+                raise SeedError("%s: %s must be a string or null" % (where, name))
+            continue
+        err = fields.check_value(f, value)
+        if err:
+            raise SeedError("%s: %s %s" % (where, name, err))
+
+
+def normalise(data):
+    _keys("seed", data, TOP_KEYS)
+    out = {"description": data.get("description")}
+
+    clients = data.get("clients") or []
+    if not clients:
+        raise SeedError("the seed needs at least one client")
+    out["clients"] = []
+    for c in clients:
+        _keys("client", c, CLIENT_KEYS)
+        cid = _int("client", c.get("id"), "id")
+        prefix = c.get("prefix")
+        if not isinstance(prefix, str) or not prefix:
+            raise SeedError("client %s: prefix must be a non-empty string (quote it: \"000\")" % cid)
+        out["clients"].append({
+            "id": cid, "prefix": prefix, "name": c.get("name"),
+            "domain": c.get("domain") or "%s.sip.pbxsim.test" % cid,
+            "rate_limit": _int("client %s" % cid, c.get("rate_limit"), "rate_limit", nullable=True),
+        })
+    client_ids = [c["id"] for c in out["clients"]]
+    if len(set(client_ids)) != len(client_ids):
+        raise SeedError("duplicate client id")
+    first_client = client_ids[0]
+
+    out["extension_groups"] = []
+    for g in data.get("extension_groups") or []:
+        _keys("extension group", g, GROUP_KEYS)
+        gid = _int("extension group", g.get("id"), "id")
+        cid = g.get("client_id", first_client)
+        if cid not in client_ids:
+            raise SeedError("extension group %s: unknown client %r" % (gid, cid))
+        out["extension_groups"].append({"id": gid, "client_id": cid, "name": g.get("name") or "group %s" % gid})
+    group_client = {g["id"]: g["client_id"] for g in out["extension_groups"]}
+    if len(group_client) != len(out["extension_groups"]):
+        raise SeedError("duplicate extension group id")
+
+    phone_defaults = data.get("phone_defaults") or {}
+    if not isinstance(phone_defaults, dict):
+        raise SeedError("phone_defaults must be a mapping")
+    _check_phone("phone_defaults", phone_defaults, allow_readonly=False)
+    out["phone_defaults"] = dict(phone_defaults)
+
+    prefixes = {c["id"]: c["prefix"] for c in out["clients"]}
+    domains = {c["id"]: c["domain"] for c in out["clients"]}
+    out["extensions"] = []
+    seen = set()
+    names = set()
+    for e in data.get("extensions") or []:
+        _keys("extension", e, EXT_KEYS)
+        eid = _int("extension", e.get("id"), "id")
+        if eid in seen:
+            raise SeedError("duplicate extension id %s" % eid)
+        seen.add(eid)
+        where = "extension %s" % eid
+        cid = e.get("client_id", first_client)
+        if cid not in client_ids:
+            raise SeedError("%s: unknown client %r" % (where, cid))
+        if e.get("name") is not None:
+            name = str(e["name"])
+        elif e.get("number") is not None:
+            name = "%s*%s" % (prefixes[cid], e["number"])
+        else:
+            raise SeedError("%s: needs number (or name)" % where)
+        if name in names:
+            raise SeedError("%s: duplicate name %s" % (where, name))
+        names.add(name)
+        etype = e.get("type", "phone")
+        if etype not in EXTENSION_TYPES:
+            raise SeedError("%s: type must be one of %s" % (where, ", ".join(EXTENSION_TYPES)))
+        status = e.get("status", "active")
+        if status not in EXTENSION_STATUSES:
+            raise SeedError("%s: status must be active or blocked" % where)
+        gid = e.get("extension_group_id")
+        if gid is not None and group_client.get(gid) != cid:
+            raise SeedError("%s: extension group %r is not a group of client %s" % (where, gid, cid))
+        phone = e.get("phone")
+        if phone is not None and etype != "phone":
+            raise SeedError("%s: only phone extensions have phone properties" % where)
+        if phone is not None:
+            if not isinstance(phone, dict):
+                raise SeedError("%s: phone must be a mapping" % where)
+            _check_phone(where, phone)
+        label = e.get("label")
+        if phone and "label" in phone:
+            label = phone["label"]
+        out["extensions"].append({
+            "id": eid, "name": name, "label": label, "type": etype, "status": status,
+            "domain": e.get("domain") or domains[cid],
+            "create_date": str(e.get("create_date") or "2023-01-16 09:00:00"),
+            "client_id": cid, "extension_group_id": gid,
+            "caller_id_name": e.get("caller_id_name"),
+            "dial_rule_id": e.get("dial_rule_id"), "dial_rule_limit": e.get("dial_rule_limit"),
+            "extra_params": e.get("extra_params"),
+            "phone": ({k: v for k, v in phone.items() if k != "label"} if phone else {}) if etype == "phone" else None,
+        })
+    ext_by_id = {e["id"]: e for e in out["extensions"]}
+
+    out["users"] = []
+    logins = set()
+    for u in data.get("users") or []:
+        _keys("user", u, USER_KEYS)
+        uid = _int("user", u.get("id"), "id")
+        login = u.get("login")
+        if not isinstance(login, str) or not login or login in logins:
+            raise SeedError("user %s: login must be a unique non-empty string" % uid)
+        logins.add(login)
+        cid = u.get("client_id", first_client)
+        if cid not in client_ids:
+            raise SeedError("user %s: unknown client %r" % (login, cid))
+        ext_id = u.get("extension_id")
+        grp_id = u.get("extension_group_id")
+        if ext_id is not None and (ext_id not in ext_by_id or ext_by_id[ext_id]["client_id"] != cid):
+            raise SeedError("user %s: extension %r is not an extension of client %s" % (login, ext_id, cid))
+        if grp_id is not None and group_client.get(grp_id) != cid:
+            raise SeedError("user %s: extension group %r is not a group of client %s" % (login, grp_id, cid))
+        if ext_id is not None and grp_id is not None:
+            raise SeedError("user %s: bound to an extension and a group at once" % login)
+        access = u.get("access", "full")
+        if access not in USER_ACCESS:
+            raise SeedError("user %s: access must be full or read_only" % login)
+        out["users"].append({
+            "id": uid, "login": login, "client_id": cid, "extension_id": ext_id,
+            "extension_group_id": grp_id, "access": access, "admin": bool(u.get("admin", False)),
+            "dealer_id": u.get("dealer_id"), "timezone": u.get("timezone", "Europe/Moscow"),
+            "extra_params": u.get("extra_params"), "blocked": bool(u.get("blocked", False)),
+        })
+
+    out["applications"] = []
+    app_ids = set()
+    for a in data.get("applications") or []:
+        _keys("application", a, APP_KEYS)
+        app_id = a.get("app_id")
+        if not isinstance(app_id, str) or not app_id or app_id in app_ids:
+            raise SeedError("application %r: app_id must be a unique non-empty string" % app_id)
+        app_ids.add(app_id)
+        if not isinstance(a.get("secret"), str) or not a["secret"]:
+            raise SeedError("application %s: secret must be a non-empty string" % app_id)
+        access = a.get("access", "Call API")
+        if access not in APP_ACCESS:
+            raise SeedError("application %s: access must be \"All\" or \"Call API\"" % app_id)
+        if a.get("user") not in logins:
+            raise SeedError("application %s: unknown user %r" % (app_id, a.get("user")))
+        out["applications"].append({"app_id": app_id, "secret": a["secret"], "access": access,
+                                    "user": a["user"], "name": a.get("name")})
+
+    out["bundles"] = []
+    in_bundle = set()
+    for b in data.get("bundles") or []:
+        _keys("bundle", b, BUNDLE_KEYS)
+        main = _int("bundle", b.get("main"), "main")
+        members = b.get("members") or []
+        if not isinstance(members, list) or not members:
+            raise SeedError("bundle %s: members must be a non-empty list" % main)
+        active = b.get("active") or {}
+        if not isinstance(active, dict):
+            raise SeedError("bundle %s: active must be a mapping id -> bool" % main)
+        active = {int(k): bool(v) for k, v in active.items()}
+        ids = [main] + [_int("bundle %s" % main, m, "member") for m in members]
+        for i in ids:
+            if i not in ext_by_id or ext_by_id[i]["type"] != "phone":
+                raise SeedError("bundle %s: %s is not a phone extension" % (main, i))
+            if ext_by_id[i]["client_id"] != ext_by_id[main]["client_id"]:
+                raise SeedError("bundle %s: %s belongs to another client" % (main, i))
+            if i in in_bundle:
+                raise SeedError("bundle %s: %s is already in a bundle" % (main, i))
+            in_bundle.add(i)
+        for k in active:
+            if k not in members:
+                raise SeedError("bundle %s: active flag for %s, which is not a member" % (main, k))
+        out["bundles"].append({"main": main, "members": list(members),
+                               "active": {m: active.get(m, True) for m in members}})
+    return out

@@ -1,0 +1,451 @@
+"""HTTP layer (http.server, HTTP/1.1 keep-alive), faults, request log, admin endpoint,
+and the Simulator object that ties them together."""
+
+import copy
+import gzip
+import json
+import re
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from .api import MAX_BODY, Api, Response, error
+from .faults import FaultError, Faults
+from .seed import load_seed
+from .state import Clock
+
+ADMIN_PREFIX = "/__sim__/"
+_FAULTED = re.compile(r"^/(api|oauth)(/|$)")
+_MALFORMED = b'{"auth_type": "digest", "hangup_timeout": 60, "geo_list": "R'
+
+
+class _BadRequest(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def accepts_gzip(value):
+    for part in (value or "").split(","):
+        bits = [b.strip() for b in part.split(";")]
+        if bits[0].lower() not in ("gzip", "x-gzip"):
+            continue
+        q = 1.0
+        for b in bits[1:]:
+            if b.lower().startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        return q > 0
+    return False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, addr, handler, sim):
+        self.sim = sim
+        self.conns = set()
+        self.conns_lock = threading.Lock()
+        super().__init__(addr, handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "pbxsim/1.0"
+    sys_version = ""
+    timeout = 120  # idle keep-alive connections are closed after this
+    disable_nagle_algorithm = True  # small answers must not wait for delayed ACKs
+
+    def setup(self):
+        super().setup()
+        with self.server.conns_lock:
+            self.server.conns.add(self.connection)
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            with self.server.conns_lock:
+                self.server.conns.discard(self.connection)
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, fmt, *args):  # quiet unless verbose
+        if self.server.sim.verbose:
+            super().log_message(fmt, *args)
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def do_PATCH(self):
+        self._dispatch("PATCH")
+
+    def do_HEAD(self):
+        self._dispatch("HEAD")
+
+    def do_OPTIONS(self):
+        self._dispatch("OPTIONS")
+
+    # ---- body -----------------------------------------------------------------------
+    def _read_body(self):
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if "chunked" in te:
+            chunks, total = [], 0
+            while True:
+                line = self.rfile.readline(65537)
+                if not line:
+                    raise _BadRequest(400, "truncated chunked body")
+                try:
+                    size = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise _BadRequest(400, "bad chunk size")
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                total += size
+                if total > MAX_BODY:
+                    raise _BadRequest(413, "request body too large")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            return b"".join(chunks)
+        length = self.headers.get("Content-Length")
+        if not length:
+            return b""
+        try:
+            n = int(length)
+        except ValueError:
+            raise _BadRequest(400, "bad Content-Length")
+        if n < 0:
+            raise _BadRequest(400, "bad Content-Length")
+        if n > MAX_BODY:
+            raise _BadRequest(413, "request body too large")
+        return self.rfile.read(n)
+
+    # ---- answer ---------------------------------------------------------------------
+    def _send(self, resp, use_gzip, method):
+        if resp.body is None:
+            payload = b""
+        elif isinstance(resp.body, (bytes, bytearray)):
+            payload = bytes(resp.body)
+        else:
+            payload = json.dumps(resp.body, ensure_ascii=False).encode("utf-8")
+        headers = dict(resp.headers)
+        if resp.body is not None:
+            headers.setdefault("Content-Type", "application/json")
+        if payload and use_gzip:
+            payload = gzip.compress(payload, compresslevel=5)
+            headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = "Accept-Encoding"
+        self.send_response(resp.status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        # headers and body in one write
+        self._headers_buffer.append(b"\r\n")
+        if payload and method != "HEAD":
+            self._headers_buffer.append(payload)
+        self.flush_headers()
+
+    def _dispatch(self, method):
+        sim = self.server.sim
+        wall = time.time()
+        t0 = time.perf_counter()
+        split = urlsplit(self.path)
+        path = split.path
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        if "client_secret" in query:  # never let a secret reach the log
+            query["client_secret"] = "***"
+        use_gzip = accepts_gzip(self.headers.get("Accept-Encoding"))
+        try:
+            raw = self._read_body()
+        except _BadRequest as exc:
+            self.close_connection = True
+            self._send(error(exc.status, exc.message, "bad_request"), use_gzip, method)
+            return
+
+        if path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/"):
+            self._send(sim._admin(method, path, query, raw), use_gzip, method)
+            return
+
+        faulted = bool(_FAULTED.match(path))
+        latency, action = sim._faults.decide(method, path) if faulted else (0.0, None)
+        delay = sim.latency_ms / 1000.0 + latency
+        if delay > 0:
+            time.sleep(delay)
+        app_id, log_body = sim._api.describe(path, self.headers, raw)
+        is_api = path.startswith("/api/")
+        kind, spec = action if action else (None, None)
+
+        resp = None
+        if kind == "drop" and not spec["after"]:
+            resp = "drop"
+        elif kind == "rate_limited":
+            hdr = {}
+            if is_api:
+                hdr = sim._api.rate_headers_for(self.headers, charge=False)
+                hdr["X-RateLimit-Remaining"] = "0"
+                hdr["X-RateLimit-Reset"] = str(spec["reset"])
+            else:
+                hdr["X-RateLimit-Reset"] = str(spec["reset"])
+            resp = error(429, "Rate limit exceeded (simulated); resets in %s seconds" % spec["reset"],
+                         "rate_limit_exceeded", hdr)
+        elif kind == "fail" and not spec["after"] or kind == "fail_ratio":
+            hdr = sim._api.rate_headers_for(self.headers, charge=True) if is_api else {}
+            resp = error(spec["status"], spec["message"], spec["api_status"], hdr)
+        if resp is None:
+            resp = sim._api.handle(method, path, query, self.headers, raw)
+            if kind == "drop":
+                resp = "drop"
+            elif kind == "fail":
+                resp = error(spec["status"], spec["message"], spec["api_status"],
+                             {k: v for k, v in resp.headers.items() if k.startswith("X-RateLimit-")})
+            elif kind == "malformed":
+                resp = Response(200, _MALFORMED, {**resp.headers, "Content-Type": "application/json"})
+
+        status = 0 if resp == "drop" else resp.status
+        sim._record({
+            "method": method, "path": path, "query": query, "body": log_body, "status": status,
+            "time": wall, "duration_ms": round((time.perf_counter() - t0) * 1000.0, 3),
+            "app_id": app_id, "gzip": use_gzip,
+        })
+        if resp == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self._send(resp, use_gzip, method)
+
+
+class Simulator:
+    """An in-process PBX API server. See README.md."""
+
+    def __init__(self, seed=None, host="127.0.0.1", port=0, token_lifetime=3600, rate_limit=100000,
+                 faults=None, latency_ms=0, oauth_rate_limit=20, verbose=False):
+        self.host = host
+        self.port = port
+        self.latency_ms = float(latency_ms or 0)
+        self.verbose = verbose
+        self.clock = Clock()
+        self._seed = load_seed(seed)
+        self._api = Api(self._seed, rate_limit=rate_limit, token_lifetime=token_lifetime,
+                        clock=self.clock, oauth_rate_limit=oauth_rate_limit)
+        self._faults = Faults()
+        if faults:
+            self._faults.set(faults)
+        self._log = []
+        self._log_lock = threading.Lock()
+        self._seq = 0
+        self._server = None
+        self._thread = None
+
+    # ---- lifecycle --------------------------------------------------------------------
+    def start(self):
+        if self._server is not None:
+            return self
+        self._server = _Server((self.host, self.port), _Handler, self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="pbxsim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        srv = self._server
+        if srv is None:
+            return
+        srv.shutdown()
+        with srv.conns_lock:
+            conns = list(srv.conns)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        srv.server_close()
+        self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def url(self):
+        host = self.host if ":" not in self.host else "[%s]" % self.host
+        return "http://%s:%d" % (host, self.port)
+
+    # ---- log --------------------------------------------------------------------------
+    def _record(self, entry):
+        with self._log_lock:
+            self._seq += 1
+            entry["seq"] = self._seq
+            self._log.append(entry)
+
+    @property
+    def log(self):
+        with self._log_lock:
+            return copy.deepcopy(self._log)
+
+    def clear_log(self):
+        with self._log_lock:
+            self._log = []
+
+    # ---- faults -----------------------------------------------------------------------
+    def set_faults(self, config):
+        self._faults.set(config or {})
+
+    def clear_faults(self):
+        self._faults.clear()
+
+    def faults(self):
+        return self._faults.get()
+
+    # ---- state ------------------------------------------------------------------------
+    def reset(self):
+        self._api.reset()
+        self.clock.offset = 0.0
+        with self._log_lock:
+            self._log = []
+            self._seq = 0
+        self.clear_faults()
+
+    def revoke_tokens(self):
+        with self._api.lock:
+            return self._api.account.revoke_tokens()
+
+    def advance_clock(self, seconds):
+        """Move the simulator's clock forward (token expiry, rate-limit windows)."""
+        with self._api.lock:
+            self.clock.advance(seconds)
+
+    def _phone_id(self, ext_id):
+        ext_id = int(ext_id)
+        if ext_id not in self._api.account.phones:
+            raise KeyError("no phone extension %s" % ext_id)
+        return ext_id
+
+    def phone(self, ext_id):
+        with self._api.lock:
+            return self._api.account.phone_view(self._phone_id(ext_id), with_secrets=True)
+
+    def set_phone(self, ext_id, props):
+        with self._api.lock:
+            self._api.account.set_phone_raw(self._phone_id(ext_id), props)
+            return self._api.account.phone_view(self._phone_id(ext_id), with_secrets=True)
+
+    def extensions(self):
+        with self._api.lock:
+            acc = self._api.account
+            return [dict(acc.extensions[i]) for i in acc.ext_ids]
+
+    def set_rate_limit(self, limit=None, remaining=None, reset=None, client_id=None):
+        with self._api.lock:
+            win = self._api.account.window(client_id)
+            now = self.clock.now()
+            win.adjust(now, limit=limit, remaining=remaining, reset=reset)
+            return win.as_dict(now)
+
+    def rate_limit(self, client_id=None):
+        with self._api.lock:
+            return self._api.account.window(client_id).as_dict(self.clock.now())
+
+    # ---- admin endpoint ---------------------------------------------------------------
+    def _admin(self, method, path, query, raw):
+        rel = path[len(ADMIN_PREFIX):] if path.startswith(ADMIN_PREFIX) else ""
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, ValueError):
+            return error(400, "admin: body is not JSON", "bad_request")
+
+        def allow(*methods):
+            return error(405, "admin: use %s" % ", ".join(methods), "method_not_allowed",
+                         {"Allow": ", ".join(methods)})
+
+        try:
+            if rel == "log":
+                if method == "GET":
+                    return Response(200, self.log)
+                if method == "DELETE":
+                    self.clear_log()
+                    return Response(204)
+                return allow("GET", "DELETE")
+            if rel == "faults":
+                if method == "GET":
+                    return Response(200, self.faults())
+                if method == "PUT":
+                    self.set_faults(body or {})
+                    return Response(200, self.faults())
+                if method == "DELETE":
+                    self.clear_faults()
+                    return Response(204)
+                return allow("GET", "PUT", "DELETE")
+            if rel == "reset":
+                if method != "POST":
+                    return allow("POST")
+                self.reset()
+                return Response(200, {"reset": True})
+            if rel == "revoke-tokens":
+                if method != "POST":
+                    return allow("POST")
+                return Response(200, {"revoked": self.revoke_tokens()})
+            if rel == "rate-limit":
+                if method == "GET":
+                    return Response(200, self.rate_limit())
+                if method != "POST":
+                    return allow("GET", "POST")
+                body = body or {}
+                if not isinstance(body, dict) or set(body) - {"limit", "remaining", "reset", "client_id"}:
+                    return error(400, "admin: body must be {limit, remaining, reset}", "bad_request")
+                return Response(200, self.set_rate_limit(**body))
+            if rel == "advance-clock":
+                if method != "POST":
+                    return allow("POST")
+                if not isinstance(body, dict) or not isinstance(body.get("seconds"), (int, float)):
+                    return error(400, "admin: body must be {seconds}", "bad_request")
+                self.advance_clock(body["seconds"])
+                return Response(200, {"offset": self.clock.offset})
+            if rel == "extensions":
+                if method != "GET":
+                    return allow("GET")
+                return Response(200, self.extensions())
+            m = re.match(r"^phone/([0-9]+)$", rel.rstrip("/"))
+            if m:
+                try:
+                    if method == "GET":
+                        return Response(200, self.phone(m.group(1)))
+                    if method == "PUT":
+                        if not isinstance(body, dict):
+                            return error(400, "admin: body must be an object", "bad_request")
+                        return Response(200, self.set_phone(m.group(1), body))
+                except KeyError as exc:
+                    return error(404, "admin: %s" % exc.args[0], "not_found")
+                return allow("GET", "PUT")
+        except (FaultError, TypeError, ValueError) as exc:
+            return error(400, "admin: %s" % exc, "bad_request")
+        return error(404, "admin: unknown endpoint %s" % path, "not_found")

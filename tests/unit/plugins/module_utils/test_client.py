@@ -1,0 +1,875 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of plugins/module_utils/client.py.
+
+HTTP goes to the ``responses`` fake transport; sleep, clock, jitter and wall clock are fakes, so no test
+sleeps (except for the real thread hand-offs of the concurrency tests, which take milliseconds).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+from hypothesis import given, settings, strategies as st
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.telphin.pbx.plugins.module_utils import client as client_mod
+from ansible_collections.telphin.pbx.plugins.module_utils.client import (
+    API_PREFIX,
+    TOKEN_PATH,
+    ApiClient,
+    ApiError,
+    api_argument_spec,
+    api_module_kwargs,
+)
+
+BASE = "https://pbx.example.com/telephony"
+API = BASE + API_PREFIX
+TOKEN_URL = BASE + TOKEN_PATH
+APP_ID = "app-id-4711"
+SECRET = "s3cr3t-APP-secret-value"
+STATIC_TOKEN = "static-TOKEN-0123456789abcdef"
+WALL = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
+
+
+class FakeTime:
+    """sleep/clock/rng/wallclock for the client; records every sleep."""
+
+    def __init__(self, advance=True, rng=0.5):
+        self.now = 1000.0
+        self.sleeps = []
+        self.advance = advance
+        self.rng_value = rng
+        self._lock = threading.Lock()
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        with self._lock:
+            self.sleeps.append(seconds)
+            if self.advance:
+                self.now += seconds
+
+    def rng(self):
+        return self.rng_value
+
+    def wallclock(self):
+        return WALL
+
+
+@pytest.fixture
+def ft():
+    return FakeTime()
+
+
+@pytest.fixture
+def rsps():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def make_client(ft, **kwargs):
+    options = dict(api_url=BASE, app_id=APP_ID, app_secret=SECRET, sleep=ft.sleep, clock=ft.clock,
+                   rng=ft.rng, wallclock=ft.wallclock)
+    options.update(kwargs)
+    return ApiClient(**options)
+
+
+def token_sequence(rsps, tokens=None, expires_in=3600):
+    """Register the token endpoint: answers tok-1, tok-2, ... (or the given tokens) in turn."""
+    state = {"n": 0}
+    lock = threading.Lock()
+
+    def callback(request):
+        with lock:
+            state["n"] += 1
+            n = state["n"]
+        token = tokens[n - 1] if tokens else "issued-token-%d-abcdefghijklmnop" % n
+        body = {"access_token": token, "token_type": "Bearer", "scope": "all"}
+        if expires_in is not None:
+            body["expires_in"] = expires_in
+        return 200, {}, json.dumps(body)
+
+    rsps.add_callback(responses.POST, TOKEN_URL, callback=callback, content_type="application/json")
+    return state
+
+
+def tok(n):
+    return "issued-token-%d-abcdefghijklmnop" % n
+
+
+def api_calls(rsps):
+    return [c for c in rsps.calls if c.request.url.startswith(API)]
+
+
+def token_calls(rsps):
+    return [c for c in rsps.calls if c.request.url.startswith(TOKEN_URL)]
+
+
+def query(call):
+    return {key: values[0] for key, values in parse_qs(urlsplit(call.request.url).query).items()}
+
+
+# --------------------------------------------------------------------------- construction, options
+
+
+def test_argument_spec_options_and_env_fallback(monkeypatch):
+    spec = api_argument_spec()
+    assert set(spec) == {"api_url", "app_id", "app_secret", "access_token", "validate_certs", "ca_path",
+                         "timeout", "max_retries", "rate_limit_wait"}
+    assert spec["app_secret"]["no_log"] is True and spec["access_token"]["no_log"] is True
+    assert spec["api_url"]["default"] == "https://apiproxy.telphin.ru"
+    assert spec["timeout"] == dict(type="float", default=30)
+    assert spec["max_retries"]["default"] == 4 and spec["rate_limit_wait"]["default"] == 60
+    monkeypatch.setenv("TELPHIN_API_URL", "https://other.example.org")
+    monkeypatch.setenv("TELPHIN_APP_ID", "env-app")
+    monkeypatch.setenv("TELPHIN_APP_SECRET", "env-secret")
+    monkeypatch.setenv("TELPHIN_VALIDATE_CERTS", "false")
+    monkeypatch.setenv("TELPHIN_CA_PATH", "/tmp/ca.pem")
+    result = ArgumentSpecValidator(spec, **api_module_kwargs()).validate({})
+    assert not result.error_messages
+    params = result.validated_parameters
+    assert params["api_url"] == "https://other.example.org"
+    assert params["app_id"] == "env-app" and params["app_secret"] == "env-secret"
+    assert params["validate_certs"] is False and params["ca_path"] == "/tmp/ca.pem"
+    assert "env-secret" in result._no_log_values
+
+
+@pytest.mark.parametrize("params, ok", [
+    ({}, False),
+    ({"app_id": "a"}, False),
+    ({"app_secret": "s"}, False),
+    ({"app_id": "a", "app_secret": "s"}, True),
+    ({"access_token": "t"}, True),
+    ({"access_token": "t", "app_id": "ignored"}, True),
+])
+def test_credentials_rule(monkeypatch, params, ok):
+    for name in ("TELPHIN_APP_ID", "TELPHIN_APP_SECRET", "TELPHIN_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    result = ArgumentSpecValidator(api_argument_spec(), **api_module_kwargs()).validate(params)
+    assert (not result.error_messages) is ok, result.error_messages
+
+
+def test_module_kwargs_merge_the_module_rules():
+    kwargs = api_module_kwargs(required_one_of=[("a", "b")], supports_check_mode=True)
+    assert kwargs["supports_check_mode"] is True
+    assert ("a", "b") in kwargs["required_one_of"]
+    assert ("access_token", "app_id") in kwargs["required_one_of"]
+
+
+def test_session_setup(ft):
+    client = make_client(ft, api_url=BASE + "/", pool_size=32)
+    assert client.api_url == BASE
+    adapter = client.session.get_adapter("https://pbx.example.com/")
+    assert adapter._pool_maxsize == 32
+    assert adapter.max_retries.total == 0
+    assert client.session.trust_env is True  # proxies from HTTPS_PROXY/NO_PROXY
+    assert client.verify is True
+    assert make_client(ft, validate_certs=False).verify is False
+    assert make_client(ft, validate_certs=False, ca_path="/etc/ca.pem").verify == "/etc/ca.pem"
+
+
+@pytest.mark.parametrize("url", ["apiproxy.telphin.ru", "ftp://x.example", "https://", ""])
+def test_bad_api_url(ft, url):
+    with pytest.raises(ValueError, match="api_url"):
+        make_client(ft, api_url=url)
+
+
+def test_missing_credentials(ft):
+    with pytest.raises(ValueError, match="app_secret"):
+        make_client(ft, app_secret=None)
+    with pytest.raises(ValueError, match="access_token"):
+        make_client(ft, app_id="", app_secret="", access_token="")
+
+
+class FakeModule:
+    class Failed(Exception):
+        pass
+
+    def __init__(self, **params):
+        self.params = dict(api_url=BASE, app_id=None, app_secret=None, access_token=None, validate_certs=True,
+                           ca_path=None, timeout=30.0, max_retries=4, rate_limit_wait=60)
+        self.params.update(params)
+        self.no_log_values = set()
+        self.failed = None
+
+    def fail_json(self, **kwargs):
+        self.failed = kwargs
+        raise self.Failed(kwargs["msg"])
+
+
+def test_from_module(rsps):
+    module = FakeModule(app_id=APP_ID, app_secret=SECRET, timeout=7.5, max_retries=2, rate_limit_wait=5)
+    client = ApiClient.from_module(module, pool_size=16)
+    assert (client.timeout, client.max_retries, client.rate_limit_wait) == (7.5, 2, 5)
+    assert client.session.get_adapter("https://x/")._pool_maxsize == 16
+    token_sequence(rsps)
+    rsps.add(responses.GET, API + "/user/", json={"id": 1})
+    client.get_user()
+    # an issued token is a secret Ansible did not know of: it is registered for masking
+    assert tok(1) in module.no_log_values
+
+
+def test_from_module_without_requests(monkeypatch):
+    monkeypatch.setattr(client_mod, "HAS_REQUESTS", False)
+    monkeypatch.setattr(client_mod, "REQUESTS_IMPORT_ERROR", "Traceback: no module named requests")
+    module = FakeModule(access_token=STATIC_TOKEN)
+    with pytest.raises(FakeModule.Failed):
+        ApiClient.from_module(module)
+    assert "requests" in module.failed["msg"]
+    assert module.failed["exception"] == "Traceback: no module named requests"
+
+
+def test_from_module_empty_credentials():
+    module = FakeModule(access_token="", app_id="x")
+    with pytest.raises(FakeModule.Failed):
+        ApiClient.from_module(module)
+    assert "app_secret" in module.failed["msg"]
+
+
+# --------------------------------------------------------------------------- token
+
+
+def test_token_fetched_once_and_reused(rsps, ft):
+    token_sequence(rsps)
+    rsps.add(responses.GET, API + "/user/", json={"id": 7})
+    client = make_client(ft)
+    assert client.token_requests == 0  # lazy
+    assert client.get_user() == {"id": 7}
+    assert client.get_user() == {"id": 7}
+    assert client.token_requests == 1
+    (token_call,) = token_calls(rsps)
+    assert parse_qs(token_call.request.body) == {
+        "grant_type": ["client_credentials"], "client_id": [APP_ID], "client_secret": [SECRET]}
+    assert token_call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    for call in api_calls(rsps):
+        assert call.request.headers["Authorization"] == "Bearer " + tok(1)
+
+
+def test_headers_and_url(rsps, ft):
+    rsps.add(responses.PUT, API + "/extension/1001/phone/", json={"label": "x"})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    assert client.put_phone(1001, {"label": "x"}) == {"label": "x"}
+    (call,) = rsps.calls
+    assert call.request.url == BASE + "/api/ver1.0/extension/1001/phone/"
+    assert call.request.headers["Authorization"] == "Bearer " + STATIC_TOKEN
+    assert call.request.headers["Accept-Encoding"] == "gzip"
+    assert call.request.headers["Accept"] == "application/json"
+    assert json.loads(call.request.body) == {"label": "x"}
+
+
+def test_static_token_never_asks_for_one(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", json={"id": 1})
+    client = make_client(ft, access_token=STATIC_TOKEN, app_id="ignored", app_secret="ignored-secret")
+    client.get_user()
+    assert client.token_requests == 0 and not token_calls(rsps)
+
+
+def test_token_renewed_before_it_expires(rsps, ft):
+    token_sequence(rsps, expires_in=3600)
+    rsps.add(responses.GET, API + "/user/", json={})
+    client = make_client(ft)
+    client.get_user()
+    ft.now += 3000
+    client.get_user()
+    assert client.token_requests == 1
+    ft.now += 3600 - 3000 - 30  # within the renewal margin of the token's end
+    client.get_user()
+    assert client.token_requests == 2
+    assert api_calls(rsps)[-1].request.headers["Authorization"] == "Bearer " + tok(2)
+
+
+def test_401_gets_one_new_token_and_retries_once(rsps, ft):
+    token_sequence(rsps)
+    rsps.add(responses.GET, API + "/user/", status=401, json={"message": "Token expired"})
+    rsps.add(responses.GET, API + "/user/", json={"id": 3})
+    client = make_client(ft)
+    assert client.get_user() == {"id": 3}
+    assert client.token_requests == 2
+    first, second = api_calls(rsps)
+    assert first.request.headers["Authorization"] == "Bearer " + tok(1)
+    assert second.request.headers["Authorization"] == "Bearer " + tok(2)
+    assert ft.sleeps == []
+
+
+def test_second_401_raises(rsps, ft):
+    token_sequence(rsps)
+    rsps.add(responses.GET, API + "/user/", status=401, json={"message": "Unauthorized"})
+    client = make_client(ft)
+    with pytest.raises(ApiError) as info:
+        client.get_user()
+    err = info.value
+    assert err.status == 401 and err.method == "GET" and err.path == "/api/ver1.0/user/"
+    assert "refused" in str(err) and "app_id" in str(err)
+    assert client.token_requests == 2 and len(api_calls(rsps)) == 2
+
+
+def test_static_token_refused(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=401, json={"message": "Invalid token"})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    with pytest.raises(ApiError) as info:
+        client.get_user()
+    text = str(info.value)
+    assert info.value.status == 401
+    assert "access token was refused as expired or invalid" in text
+    assert STATIC_TOKEN not in text
+    assert client.requests_sent == 1 and client.token_requests == 0
+
+
+@pytest.mark.parametrize("status, body", [
+    (401, {"error": "invalid_client"}),
+    (400, {"error": "invalid_client", "error_description": "Client authentication failed"}),
+])
+def test_invalid_client(rsps, ft, status, body):
+    rsps.add(responses.POST, TOKEN_URL, status=status, json=body)
+    client = make_client(ft)
+    with pytest.raises(ApiError) as info:
+        client.get_user()
+    err = info.value
+    assert (err.method, err.path, err.status, err.api_status) == ("POST", TOKEN_PATH, status, "invalid_client")
+    assert "check app_id and app_secret" in str(err)
+    assert str(err).startswith("POST /oauth/token: HTTP %d invalid_client" % status)
+    if "error_description" in body:
+        assert err.message == "Client authentication failed"
+    assert SECRET not in str(err)
+    assert client.requests_sent == 1  # not retried
+    assert not api_calls(rsps)
+
+
+def test_token_answer_without_token(rsps, ft):
+    rsps.add(responses.POST, TOKEN_URL, json={"token_type": "Bearer"})
+    with pytest.raises(ApiError, match="no access_token"):
+        make_client(ft).get_user()
+
+
+# --------------------------------------------------------------------------- retries and backoff
+
+
+def test_500_then_200(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=500, json={"message": "oops"})
+    rsps.add(responses.GET, API + "/user/", json={"id": 1})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    assert client.get_user() == {"id": 1}
+    assert ft.sleeps == [pytest.approx(0.375)]  # base 0.5, jitter 0.5 -> 0.25 + 0.5 * 0.25
+    assert client.requests_sent == 2 and client.retries == 1
+
+
+def test_persistent_500(rsps, ft):
+    rsps.add(responses.GET, API + "/extension/5/phone/", status=500,
+             json={"message": "Internal error", "status": "internal_error"})
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=3)
+    with pytest.raises(ApiError) as info:
+        client.get_phone(5)
+    err = info.value
+    assert err.status == 500 and err.message == "Internal error" and err.api_status == "internal_error"
+    assert len(rsps.calls) == 4 and len(ft.sleeps) == 3
+    assert "gave up after 3 retries" in str(err)
+
+
+def test_backoff_grows_up_to_max(rsps, ft):
+    ft.rng_value = 0.999999
+    rsps.add(responses.GET, API + "/user/", status=503, body="busy")
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=7, backoff_base=0.5, backoff_max=10.0)
+    with pytest.raises(ApiError):
+        client.get_user()
+    assert len(ft.sleeps) == 7
+    assert ft.sleeps == sorted(ft.sleeps) and ft.sleeps[0] < ft.sleeps[-1]
+    assert all(0 <= s <= 10.0 for s in ft.sleeps)
+    assert ft.sleeps[:5] == pytest.approx([0.5, 1, 2, 4, 8], rel=1e-4)
+    assert ft.sleeps[-1] == pytest.approx(10.0, rel=1e-4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=1, exclude_max=True), min_size=10, max_size=10),
+       st.floats(min_value=0.01, max_value=5), st.floats(min_value=0.1, max_value=60))
+def test_backoff_property(rolls, base, cap):
+    rolls = iter(rolls)
+    client = ApiClient(BASE, access_token=STATIC_TOKEN, backoff_base=base, backoff_max=cap,
+                       rng=lambda: next(rolls))
+    delays = [client._backoff(attempt) for attempt in range(10)]
+    assert all(0 <= d <= cap for d in delays)
+    for attempt, delay in enumerate(delays):
+        ceiling = min(cap, base * 2 ** attempt)
+        assert ceiling / 2 <= delay <= ceiling  # jitter never takes more than half
+        if attempt and base * 2 ** attempt <= cap:
+            assert delay >= delays[attempt - 1]  # grows until the cap is reached
+
+
+@pytest.mark.parametrize("exc, text", [
+    (requests.exceptions.ConnectionError("Connection refused by peer"), "connection error"),
+    (requests.exceptions.ReadTimeout("read timed out"), "timed out"),
+    (requests.exceptions.ConnectTimeout("connect timed out"), "timed out"),
+])
+def test_transport_errors_retried_then_raised(rsps, ft, exc, text):
+    rsps.add(responses.GET, API + "/user/", body=exc)
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=2, timeout=12)
+    with pytest.raises(ApiError) as info:
+        client.get_user()
+    err = info.value
+    assert err.status is None and text in err.message
+    assert "no answer" in str(err)
+    assert len(rsps.calls) == 3 and len(ft.sleeps) == 2 and client.requests_sent == 3
+
+
+def test_connection_error_then_success(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", body=requests.exceptions.ConnectionError("reset"))
+    rsps.add(responses.GET, API + "/user/", json={"id": 2})
+    assert make_client(ft, access_token=STATIC_TOKEN).get_user() == {"id": 2}
+
+
+def test_tls_error_not_retried(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", body=requests.exceptions.SSLError("certificate verify failed"))
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    with pytest.raises(ApiError, match="validate_certs and ca_path"):
+        client.get_user()
+    assert client.requests_sent == 1 and ft.sleeps == []
+
+
+def test_malformed_json_retried(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", body="{not json", content_type="application/json")
+    rsps.add(responses.GET, API + "/user/", json={"id": 9})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    assert client.get_user() == {"id": 9}
+    assert client.requests_sent == 2 and len(ft.sleeps) == 1
+
+
+def test_malformed_json_for_good(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", body="<html>gateway</html>", content_type="text/html")
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=1)
+    with pytest.raises(ApiError, match="not valid JSON") as info:
+        client.get_user()
+    assert info.value.status == 200 and client.requests_sent == 2
+
+
+def test_empty_answer_is_none(rsps, ft):
+    rsps.add(responses.PUT, API + "/extension/1/phone/", status=204)
+    assert make_client(ft, access_token=STATIC_TOKEN).put_phone(1, {}) is None
+
+
+# --------------------------------------------------------------------------- rate limit
+
+
+def test_429_with_short_reset_waits_then_succeeds(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=429,
+             json={"message": "Too many requests", "status": "rate_limit_exceeded"},
+             headers={"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "7"})
+    rsps.add(responses.GET, API + "/user/", json={"id": 1},
+             headers={"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "999", "X-RateLimit-Reset": "3600"})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    assert client.get_user() == {"id": 1}
+    assert ft.sleeps == [7]
+    assert client.rate_limit == {"limit": 1000, "remaining": 999, "reset": 3600}
+
+
+def test_retry_after_wins_over_reset(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=429, headers={"Retry-After": "3", "X-RateLimit-Reset": "50"})
+    rsps.add(responses.GET, API + "/user/", json={})
+    make_client(ft, access_token=STATIC_TOKEN).get_user()
+    assert ft.sleeps == [3]
+
+
+def test_retry_after_http_date(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=429,
+             headers={"Retry-After": "Tue, 14 Nov 2023 22:13:30 GMT"})  # WALL + 10 s
+    rsps.add(responses.GET, API + "/user/", json={})
+    make_client(ft, access_token=STATIC_TOKEN).get_user()
+    assert ft.sleeps == [pytest.approx(10)]
+
+
+def test_503_with_retry_after(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=503, headers={"Retry-After": "4"}, body="maintenance")
+    rsps.add(responses.GET, API + "/user/", json={})
+    make_client(ft, access_token=STATIC_TOKEN).get_user()
+    assert ft.sleeps == [4]
+
+
+def test_429_beyond_rate_limit_wait_fails_at_once(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=429,
+             json={"message": "Rate limit exceeded", "status": "rate_limit_exceeded"},
+             headers={"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1800"})
+    client = make_client(ft, access_token=STATIC_TOKEN, rate_limit_wait=60)
+    with pytest.raises(ApiError) as info:
+        client.get_user()
+    err = info.value
+    text = str(err)
+    assert ft.sleeps == [] and client.requests_sent == 1
+    assert err.status == 429 and err.api_status == "rate_limit_exceeded" and err.retry_after == 1800
+    assert "rate limit exceeded" in text
+    assert "resets in 1800 s" in text
+    assert "2023-11-14 22:43:20 UTC" in text  # WALL + 1800
+    assert "rate_limit_wait" in text
+    assert client.rate_limit == {"limit": 1000, "remaining": 0, "reset": 1800}
+
+
+def test_429_reset_as_unix_time(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=429, headers={"X-RateLimit-Reset": str(int(WALL) + 5)})
+    rsps.add(responses.GET, API + "/user/", json={})
+    make_client(ft, access_token=STATIC_TOKEN).get_user()
+    assert ft.sleeps == [pytest.approx(5)]
+
+
+def test_429_without_headers_backs_off(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", status=429, json={"status": "rate_limit_exceeded"})
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=2)
+    with pytest.raises(ApiError) as info:
+        client.get_user()
+    assert info.value.status == 429 and client.requests_sent == 3
+    assert ft.sleeps == [pytest.approx(0.375), pytest.approx(0.75)]
+
+
+def test_rate_limit_pause_is_client_wide(rsps):
+    # A frozen clock: sleeping does not move time, so the pause is still on when the second request starts.
+    ft = FakeTime(advance=False)
+    rsps.add(responses.GET, API + "/a/", status=429, headers={"Retry-After": "5"})
+    rsps.add(responses.GET, API + "/a/", json={})
+    rsps.add(responses.GET, API + "/b/", json={})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    client.get("/a/")
+    assert ft.sleeps == [5]
+    ft.now += 2
+    other = threading.Thread(target=client.get, args=("/b/",))
+    other.start()
+    other.join()
+    assert ft.sleeps == [5, 3]  # the other worker waits for the rest of the pause
+    ft.now += 10
+    client.get("/b/")
+    assert ft.sleeps == [5, 3]  # pause over
+
+
+def test_rate_limit_none_without_headers(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", json={})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    client.get_user()
+    assert client.rate_limit is None
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_other_4xx_not_retried(rsps, ft):
+    rsps.add(responses.GET, API + "/extension/9/phone/", status=404,
+             json={"message": "Extension not found"})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    with pytest.raises(ApiError) as info:
+        client.get_phone(9)
+    assert str(info.value) == "GET /api/ver1.0/extension/9/phone/: HTTP 404: Extension not found"
+    assert client.requests_sent == 1 and ft.sleeps == []
+
+
+def test_403_app_access_type_deny(rsps, ft):
+    rsps.add(responses.PUT, API + "/extension/1001/phone/", status=403,
+             json={"message": "Application access type deny", "status": "app_access_type_deny"})
+    with pytest.raises(ApiError) as info:
+        make_client(ft, access_token=STATIC_TOKEN).put_phone(1001, {"label": "a"})
+    err = info.value
+    assert str(err).startswith(
+        "PUT /api/ver1.0/extension/1001/phone/: HTTP 403 app_access_type_deny: Application access type deny")
+    assert 'access level "All"' in str(err)
+
+
+def test_403_user_access_type_deny(rsps, ft):
+    rsps.add(responses.PUT, API + "/extension/1/phone/", status=403,
+             json={"message": "denied", "status": "user_access_type_deny"})
+    with pytest.raises(ApiError, match="read-only"):
+        make_client(ft, access_token=STATIC_TOKEN).put_phone(1, {})
+
+
+@pytest.mark.parametrize("status, body, content_type, message, api_status", [
+    (400, {"message": "Invalid value of field record_format"}, None, "Invalid value of field record_format", None),
+    (404, {"message": "Client not found", "status": "client_not_found"}, None, "Client not found",
+     "client_not_found"),
+    (400, {"error": "invalid_request", "error_description": "bad grant"}, None, "bad grant", "invalid_request"),
+    (400, {"error": "invalid_request"}, None, "invalid_request", "invalid_request"),
+    (409, {"message": {"label": ["too long"]}}, None, '{"label": ["too long"]}', None),
+    (404, "<html><body>  Not   here </body></html>", "text/html", "<html><body> Not here </body></html>", None),
+    (404, "", "text/plain", "Not Found", None),
+])
+def test_error_parsing(rsps, ft, status, body, content_type, message, api_status):
+    kwargs = dict(json=body) if isinstance(body, dict) else dict(body=body, content_type=content_type)
+    rsps.add(responses.GET, API + "/user/", status=status, **kwargs)
+    with pytest.raises(ApiError) as info:
+        make_client(ft, access_token=STATIC_TOKEN).get_user()
+    assert info.value.status == status
+    assert info.value.message == message
+    assert info.value.api_status == api_status
+
+
+def test_error_details_of_validation(rsps, ft):
+    rsps.add(responses.PUT, API + "/extension/1/phone/", status=400,
+             json={"message": "Validation failed", "errors": {"hangup_timeout": "must be >= 0"}})
+    with pytest.raises(ApiError) as info:
+        make_client(ft, access_token=STATIC_TOKEN).put_phone(1, {"hangup_timeout": -1})
+    assert info.value.details == {"errors": {"hangup_timeout": "must be >= 0"}}
+    assert "hangup_timeout" in str(info.value)
+
+
+def test_api_error_pickles_and_as_dict():
+    err = ApiError("GET", "/api/ver1.0/user/", status=403, message="m", api_status="access_denied", hint="h")
+    again = pickle.loads(pickle.dumps(err))
+    assert str(again) == str(err)
+    assert err.as_dict()["msg"] == str(err) and err.as_dict()["status"] == 403
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def _secret_scenarios():
+    echo = "token %s and secret %s" % (STATIC_TOKEN, SECRET)
+    return [
+        ("token-endpoint-echo", dict(), [(responses.POST, TOKEN_URL, 401,
+                                          {"error": "invalid_client", "error_description": "bad " + SECRET})]),
+        ("api-echo-static", dict(access_token=STATIC_TOKEN),
+         [(responses.GET, API + "/user/", 403, {"message": echo, "status": "access_denied"})]),
+        ("api-401-static", dict(access_token=STATIC_TOKEN),
+         [(responses.GET, API + "/user/", 401, {"message": "Bearer " + STATIC_TOKEN + " refused"})]),
+        ("api-details", dict(access_token=STATIC_TOKEN),
+         [(responses.GET, API + "/user/", 400, {"message": "x", "auth": {"token": STATIC_TOKEN}})]),
+        ("text-body", dict(access_token=STATIC_TOKEN), [(responses.GET, API + "/user/", 500, echo)]),
+        ("transport", dict(access_token=STATIC_TOKEN),
+         [(responses.GET, API + "/user/", None, requests.exceptions.ConnectionError(
+             "proxy http://user:%s@proxy:3128 failed for %s" % (SECRET, STATIC_TOKEN)))]),
+    ]
+
+
+@pytest.mark.parametrize("name, options, answers", _secret_scenarios(), ids=[s[0] for s in _secret_scenarios()])
+def test_no_secret_in_errors(rsps, ft, name, options, answers):
+    for method, url, status, body in answers:
+        if isinstance(body, Exception):
+            rsps.add(method, url, body=body)
+        elif isinstance(body, dict):
+            rsps.add(method, url, status=status, json=body)
+        else:
+            rsps.add(method, url, status=status, body=body)
+    client = make_client(ft, max_retries=0, **options)
+    with pytest.raises(ApiError) as info:
+        client.get_user()
+    err = info.value
+    texts = [str(err), repr(err), json.dumps(err.as_dict(), default=str)]
+    for text in texts:
+        assert SECRET not in text and STATIC_TOKEN not in text, text
+        assert "Authorization" not in text
+
+
+def test_no_issued_token_in_errors(rsps, ft):
+    token_sequence(rsps)
+    rsps.add_callback(responses.GET, API + "/user/",
+                      callback=lambda request: (401, {}, json.dumps(
+                          {"message": "refused " + request.headers["Authorization"]})))
+    with pytest.raises(ApiError) as info:
+        make_client(ft).get_user()
+    text = str(info.value)
+    assert tok(1) not in text and tok(2) not in text and "refused" in text
+
+
+# --------------------------------------------------------------------------- counters
+
+
+def test_counters(rsps, ft):
+    token_sequence(rsps)
+    rsps.add(responses.GET, API + "/user/", status=502, body="bad gateway")
+    rsps.add(responses.GET, API + "/user/", json={"id": 1})
+    rsps.add(responses.PUT, API + "/extension/1/phone/", json={})
+    client = make_client(ft)
+    client.get_user()
+    client.put_phone(1, {"label": "x"})
+    assert client.requests_sent == 4
+    assert client.request_counts == {"POST": 1, "GET": 2, "PUT": 1}
+    assert client.token_requests == 1
+    stats = client.stats()
+    assert stats["requests_sent"] == 4 and stats["retries"] == 1
+    stats["request_counts"]["GET"] = 99
+    assert client.request_counts["GET"] == 2  # a snapshot, not the live dict
+
+
+# --------------------------------------------------------------------------- paging
+
+
+def _pages(rsps, pages, path="/client/@me/extension/"):
+    """Serve the given pages by the page parameter; an unknown page is empty."""
+    def callback(request):
+        page = int(query_of(request.url)["page"])
+        items = pages[page - 1] if page <= len(pages) else []
+        return 200, {}, json.dumps(items)
+
+    rsps.add_callback(responses.GET, API + path, callback=callback, content_type="application/json")
+
+
+def query_of(url):
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def _ext(first, count):
+    return [{"id": n, "name": "000*%d" % n} for n in range(first, first + count)]
+
+
+def test_list_extensions_clamped_pages(rsps, ft):
+    # per_page=100 asked, the server gives 50 a page: a 50-item page is not the end
+    _pages(rsps, [_ext(1, 50), _ext(51, 50), _ext(101, 20)])
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    result = client.list_extensions(per_page=100)
+    assert [e["id"] for e in result] == list(range(1, 121))
+    assert [query(c)["page"] for c in rsps.calls] == ["1", "2", "3"]
+    assert all(query(c)["per_page"] == "100" for c in rsps.calls)
+
+
+def test_list_extensions_empty_page_ends(rsps, ft):
+    _pages(rsps, [_ext(1, 3), _ext(4, 3)])
+    result = make_client(ft, access_token=STATIC_TOKEN).list_extensions(per_page=3)
+    assert len(result) == 6 and len(rsps.calls) == 3
+
+
+def test_list_extensions_short_first_page(rsps, ft):
+    _pages(rsps, [_ext(1, 2)])
+    result = make_client(ft, access_token=STATIC_TOKEN).list_extensions()
+    assert len(result) == 2 and len(rsps.calls) == 2  # a short first page cannot prove the end
+
+
+def test_list_extensions_empty(rsps, ft):
+    _pages(rsps, [])
+    assert make_client(ft, access_token=STATIC_TOKEN).list_extensions() == []
+    assert len(rsps.calls) == 1
+
+
+def test_list_extensions_filters(rsps, ft):
+    _pages(rsps, [_ext(1, 1)], path="/client/42/extension/")
+    make_client(ft, access_token=STATIC_TOKEN).list_extensions(
+        client_id=42, per_page=10, type="phone", status=None, name="000*1", extension_group_id=None)
+    assert query(rsps.calls[0]) == {"type": "phone", "name": "000*1", "page": "1", "per_page": "10"}
+
+
+class FakeSession:
+    """Stands in for requests.Session: records the keyword arguments of each call."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def request(self, method, url, **kwargs):
+        self.calls.append(dict(method=method, url=url, **kwargs))
+        status, body = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        response = requests.Response()
+        response.status_code = status
+        response._content = json.dumps(body).encode()
+        return response
+
+
+def test_list_extensions_none_filters_not_passed(ft):
+    session = FakeSession([(200, _ext(1, 2)), (200, [])])
+    client = make_client(ft, access_token=STATIC_TOKEN, session=session)
+    assert len(client.list_extensions(per_page=2, type="phone", status=None, name=None)) == 2
+    assert [c["params"] for c in session.calls] == [
+        {"type": "phone", "page": 1, "per_page": 2}, {"type": "phone", "page": 2, "per_page": 2}]
+    assert all(c["timeout"] == 30.0 and c["verify"] is True for c in session.calls)
+
+
+def test_list_extensions_page_ignored(rsps, ft):
+    rsps.add(responses.GET, API + "/client/@me/extension/", json=_ext(1, 5))
+    with pytest.raises(ApiError, match="ignore the page"):
+        make_client(ft, access_token=STATIC_TOKEN).list_extensions(per_page=5)
+    assert len(rsps.calls) == 2
+
+
+def test_list_extensions_not_a_list(rsps, ft):
+    rsps.add(responses.GET, API + "/client/@me/extension/", json={"items": []})
+    with pytest.raises(ApiError, match="JSON list"):
+        make_client(ft, access_token=STATIC_TOKEN).list_extensions()
+
+
+def test_path_parts(rsps, ft):
+    rsps.add(responses.GET, API + "/extension/@me/phone/", json={})
+    rsps.add(responses.GET, API + "/extension/a%2F..%2Fb/phone/", json={})
+    client = make_client(ft, access_token=STATIC_TOKEN)
+    client.get_phone("@me")
+    client.get_phone("a/../b")
+    assert [urlsplit(c.request.url).path for c in rsps.calls] == [
+        "/telephony/api/ver1.0/extension/@me/phone/", "/telephony/api/ver1.0/extension/a%2F..%2Fb/phone/"]
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_concurrent_401_one_new_token(rsps, ft):
+    workers = 16
+    barrier = threading.Barrier(workers, timeout=10)
+    token_sequence(rsps)
+
+    def callback(request):
+        if request.headers["Authorization"] == "Bearer " + tok(1):
+            barrier.wait()  # every worker holds a refused token before any of them renews
+            return 401, {}, json.dumps({"message": "Token expired"})
+        return 200, {}, json.dumps({"ok": True})
+
+    rsps.add_callback(responses.GET, API + "/user/", callback=callback, content_type="application/json")
+    client = make_client(ft, pool_size=workers)
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(client.get_user())
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors
+    assert results == [{"ok": True}] * workers
+    assert client.token_requests == 2  # the first token, then exactly one renewal
+    assert len(token_calls(rsps)) == 2
+    assert client.requests_sent == 2 + 2 * workers
+    assert client.request_counts == {"POST": 2, "GET": 2 * workers}
+
+
+def test_concurrent_refused_credentials_one_token_request(rsps, ft):
+    workers = 8
+    gate = threading.Event()
+
+    def callback(request):
+        gate.wait(5)
+        return 401, {}, json.dumps({"error": "invalid_client"})
+
+    rsps.add_callback(responses.POST, TOKEN_URL, callback=callback, content_type="application/json")
+    client = make_client(ft)
+    errors = []
+
+    def work():
+        try:
+            client.get_user()
+        except ApiError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join(20)
+    assert len(errors) == workers and all(e.api_status == "invalid_client" for e in errors)
+    assert client.token_requests == 1
+
+
+def test_counters_thread_safe(rsps, ft):
+    rsps.add(responses.GET, API + "/user/", json={})
+    client = make_client(ft, access_token=STATIC_TOKEN, pool_size=8)
+
+    def work():
+        for _ in range(25):
+            client.get_user()
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert client.requests_sent == 200 and client.request_counts == {"GET": 200}

@@ -1,0 +1,82 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Targets: options and items -> validated targets; names -> ids from one listing."""
+
+from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
+    ExtensionDirectory, duplicate_targets, resolve, targets_from_params)
+
+
+def params(**kw):
+    base = {name: None for name in F.WRITABLE_NAMES}
+    base.update(extension_id=None, extension_name=None, extensions=None, reset=None)
+    base.update(kw)
+    return base
+
+
+def item(**kw):
+    base = {name: None for name in F.WRITABLE_NAMES}
+    base.update(extension_id=None, extension_name=None, reset=None)
+    base.update(kw)
+    return base
+
+
+def test_item_values_win_over_task_values_and_resets_cross_over():
+    targets, problems = targets_from_params(params(
+        record_enabled=True, geo_list="RU", reset=["vm_mailto"],
+        extensions=[item(extension_id=1001),
+                    item(extension_name="101", geo_list="ru by", reset=["record_format"]),
+                    item(extension_id="1003", vm_mailto="a@example.com", reset=["geo_list"])]))
+    assert problems == []
+    assert [t.desired for t in targets] == [
+        {"record_enabled": True, "geo_list": "RU", "vm_mailto": None},
+        {"record_enabled": True, "geo_list": "RU BY", "vm_mailto": None, "record_format": None},
+        {"record_enabled": True, "geo_list": None, "vm_mailto": "a@example.com"},
+    ]
+    assert [t.extension_id for t in targets] == ["1001", None, "1003"]
+
+
+def test_every_bad_item_is_reported_with_its_index_and_option():
+    targets, problems = targets_from_params(params(extensions=[
+        item(extension_id=1001, hangup_timeout=0),
+        item(extension_name="100", extension_id=5),
+        item(extension_id="abc"),
+        item(extension_id=1004, geo_list="RUS", incoming_limit="many"),
+    ]))
+    assert "extensions[0].hangup_timeout: must be 1 or more, got 0" in problems
+    assert "extensions[1]: give exactly one of extension_id and extension_name" in problems
+    assert any(p.startswith("extensions[2].extension_id: must be a positive integer or '@me'") for p in problems)
+    assert any(p.startswith("extensions[3].geo_list:") for p in problems)
+    assert any(p.startswith("extensions[3].incoming_limit: must be an integer") for p in problems)
+
+
+def test_a_bad_task_level_value_is_reported_once():
+    _, problems = targets_from_params(params(hangup_timeout=-1, extensions=[item(extension_id=1), item(extension_id=2)]))
+    assert problems == ["hangup_timeout: must be 1 or more, got -1"]
+
+
+def test_masked_secrets_from_the_info_module_are_not_values():
+    targets, problems = targets_from_params(params(extensions=[
+        item(extension_id=1001, conference_pin=F.MASK, label="Desk")]))
+    assert problems == [] and targets[0].desired == {"label": "Desk"}
+
+
+EXTENSIONS = [
+    {"id": 1001, "name": "000*100", "label": "Anna", "type": "phone"},
+    {"id": 1002, "name": "000*101", "label": "Boris", "type": "phone"},
+    {"id": 1040, "name": "000*200", "label": "Sales queue", "type": "queue"},
+    {"id": 2001, "name": "001*100", "label": "Other", "type": "phone"},
+]
+
+
+def test_names_resolve_by_full_name_or_unique_number():
+    directory = ExtensionDirectory(EXTENSIONS)
+    targets, _ = targets_from_params(params(extensions=[
+        item(extension_name="101"), item(extension_name="000*100"), item(extension_name="100"),
+        item(extension_name="999"), item(extension_name="200"), item(extension_id=1002)]))
+    resolve(targets, directory)
+    assert [t.extension_id for t in targets[:2]] == ["1002", "1001"]
+    assert targets[1].name == "000*100" and targets[1].label == "Anna"
+    assert "ambiguous" in targets[2].msg and "000*100 (id 1001)" in targets[2].msg
+    assert targets[3].msg == "no extension is named '999' in this account"
+    assert "type 'queue'" in targets[4].msg
+    assert duplicate_targets(targets) == ["extensions[0] and extensions[5] both name 000*101 (id 1002)"]
