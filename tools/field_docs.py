@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write the property options of the modules' DOCUMENTATION from the field table.
 
@@ -12,6 +11,7 @@ import importlib.util
 import pathlib
 import re
 import sys
+import textwrap
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODULES = [ROOT / "plugins/modules/phone_properties.py"]
@@ -25,8 +25,10 @@ def load_fields():
     return module
 
 
-def _quote(text):
-    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+def _item(pad, text):
+    """A YAML list item holding ``text`` as a double-quoted scalar, wrapped (line breaks fold to spaces)."""
+    quoted = '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+    return textwrap.wrap(quoted, width=110, initial_indent=pad + "    - ", subsequent_indent=pad + "      ")
 
 
 def task_options(F, indent):
@@ -35,7 +37,7 @@ def task_options(F, indent):
     for fld in sorted(F.WRITABLE, key=lambda f: f.name):
         lines.append("%s%s:" % (pad, fld.name))
         lines.append("%s  description:" % pad)
-        lines.append("%s    - %s" % (pad, _quote(fld.description)))
+        lines.extend(_item(pad, fld.description))
         facts = []
         if fld.default is not None:
             facts.append("The API's default is C(%s)." % str(fld.default).lower() if fld.type == F.BOOL
@@ -49,7 +51,7 @@ def task_options(F, indent):
         if fld.secret:
             facts.append("Secret: never shown in output, diff or logs.")
         if facts:
-            lines.append("%s    - %s" % (pad, _quote(" ".join(facts))))
+            lines.extend(_item(pad, " ".join(facts)))
         lines.append("%s  type: %s" % (pad, fld.type))
         if fld.choices:
             lines.append("%s  choices: [%s]" % (pad, ", ".join(fld.choices)))

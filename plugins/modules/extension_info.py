@@ -14,7 +14,7 @@ description:
   - Pages are read until an empty page or one shorter than the longest seen (a server may cap the page
     size silently), so an account of N extensions costs about N/100 + 1 requests.
 author:
-  - telphin.pbx contributors
+  - telphin.pbx maintainers (@telphin-pbx)
 extends_documentation_fragment:
   - telphin.pbx.api
 attributes:
@@ -23,8 +23,10 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Reads only; nothing to show a difference of.
   action_group:
     support: full
+    description: Use C(group/telphin.pbx.api) in O(ignore:module_defaults) to set the connection once.
     membership:
       - telphin.pbx.api
 options:

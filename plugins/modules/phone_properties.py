@@ -21,12 +21,12 @@ description:
   - Bundles. The API carries some fields (O(geo_list), O(record_enabled), O(incoming_limit) and the others
     marked "Synchronized across a bundle" below) to every extension of a bundle. Changing one of them warns
     and names the other extensions that change with it (RV(extensions[].bundle_changes)). Two extensions of
-    one bundle given different values of such a field can never both converge: the task fails before any
+    one bundle given different values of such a field can never both converge, so the task fails before any
     write and names them.
-  - Runs on the controller or any host that reaches the API; usually C(hosts: localhost) or
-    C(delegate_to: localhost).
+  - "Runs on the controller or any host that reaches the API: usually C(hosts: localhost) or
+    C(delegate_to: localhost)."
 author:
-  - telphin.pbx contributors
+  - telphin.pbx maintainers (@telphin-pbx)
 extends_documentation_fragment:
   - telphin.pbx.api
 attributes:
@@ -38,6 +38,7 @@ attributes:
     description: Before and after of the managed fields; secrets are masked.
   action_group:
     support: full
+    description: Use C(group/telphin.pbx.api) in O(ignore:module_defaults) to set the connection once.
     membership:
       - telphin.pbx.api
 options:
@@ -205,7 +206,7 @@ options:
     description:
       - Before the first write, the task compares the writes it needs with the remaining hourly request
         budget the API reported (C(X-RateLimit-Remaining)). If the budget cannot cover them, the task fails
-        and writes nothing, unless this is V(true): then it writes until the API refuses, and reports each
+        and writes nothing, unless this is V(true), in which case it writes until the API refuses and reports each
         extension.
     type: bool
     default: false
@@ -218,12 +219,14 @@ options:
   announce_sound_upon_incoming_call:
     description:
       - "ID of a sound file played when an incoming call is answered, also through a queue."
-      - "At least C(0). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "At least C(0). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on
+        every extension of the bundle."
     type: int
   announce_sound_upon_outgoing_call:
     description:
       - "ID of a sound file played as an announcement on an outgoing call."
-      - "At least C(0). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "At least C(0). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on
+        every extension of the bundle."
     type: int
   append_to_cid_name_on_transfer:
     description:
@@ -232,7 +235,8 @@ options:
     type: str
   auth_type:
     description:
-      - "How the SIP server authenticates the terminal: C(digest) (login and password), C(network) (trusted networks) or C(both)."
+      - "How the SIP server authenticates the terminal: C(digest) (login and password), C(network) (trusted
+        networks) or C(both)."
       - "The API's default is C(digest)."
     type: str
     choices: [digest, network, both]
@@ -249,27 +253,33 @@ options:
   conference_announce_caller_name:
     description:
       - "Local conference (*8<number>): announce the name of an extension that joins."
-      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the
+        bundle."
     type: bool
   conference_end_on_exit:
     description:
       - "Local conference: end it when the extension that created it leaves."
-      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the
+        bundle."
     type: bool
   conference_pin:
     description:
       - "Local conference: PIN other extensions enter to join. Secret: masked in output."
-      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle. Secret: never shown in output, diff or logs."
+      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
+        the bundle. Secret: never shown in output, diff or logs."
     type: str
   external_number:
     description:
-      - "Number the SIP server sends calls to instead, e.g. a mobile, as digits with an optional leading C(+)."
+      - "Number the SIP server sends calls to instead, e.g. a mobile, as digits with an optional leading
+        C(+)."
       - "Can be set to null with O(reset)."
     type: str
   geo_list:
     description:
-      - "Countries whose IP addresses may use the SIP account: ISO 3166 alpha-2 codes separated by spaces (C(\"RU US\")), or C(\"*\") for all. Compared as a set, case-insensitively."
-      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "Countries whose IP addresses may use the SIP account: ISO 3166 alpha-2 codes separated by spaces
+        (C(\"RU US\")), or C(\"*\") for all. Compared as a set, case-insensitively."
+      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
+        the bundle."
     type: str
   hangup_timeout:
     description:
@@ -279,7 +289,8 @@ options:
   hold_music:
     description:
       - "ID of a sound file played to the other side while on hold."
-      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a
+        bundle: the API sets it on every extension of the bundle."
     type: int
   ignore_early_media:
     description:
@@ -288,8 +299,10 @@ options:
     type: bool
   incoming_limit:
     description:
-      - "Calls the extension can receive at once: C(0) no limit, C(1) one (call waiting off), C(2) two, and so on."
-      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "Calls the extension can receive at once: C(0) no limit, C(1) one (call waiting off), C(2) two, and so
+        on."
+      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a
+        bundle: the API sets it on every extension of the bundle."
     type: int
   intercom:
     description:
@@ -314,12 +327,14 @@ options:
   record_enabled:
     description:
       - "Record calls."
-      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the
+        bundle."
     type: bool
   record_format:
     description:
       - "Format of recordings; unset means the client's setting."
-      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
+        the bundle."
     type: str
     choices: [mp3, wav]
   record_on_transfer:
@@ -330,12 +345,14 @@ options:
   record_stereo:
     description:
       - "Record in stereo; unset means the client's setting."
-      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
+        the bundle."
     type: bool
   record_transfer:
     description:
       - "Keep recording after a transfer."
-      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(true). Synchronized across a bundle: the API sets it on every extension of the
+        bundle."
     type: bool
   replace_pin:
     description:
@@ -345,7 +362,8 @@ options:
   ringback_sound:
     description:
       - "ID of a sound file played instead of ringback beeps."
-      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a
+        bundle: the API sets it on every extension of the bundle."
     type: int
   static_reg_address:
     description:
@@ -359,7 +377,8 @@ options:
     type: str
   transfer_caller_id_number:
     description:
-      - "Caller number always shown when a call is forwarded inside the PBX, as digits with an optional leading C(+)."
+      - "Caller number always shown when a call is forwarded inside the PBX, as digits with an optional
+        leading C(+)."
       - "Can be set to null with O(reset)."
     type: str
   vm_attach_file:
@@ -379,7 +398,8 @@ options:
     type: int
   vm_mailto:
     description:
-      - "E-mail addresses, separated by commas, notified of new voice messages. Compared as a set, case-insensitively."
+      - "E-mail addresses, separated by commas, notified of new voice messages. Compared as a set, case-
+        insensitively."
       - "Can be set to null with O(reset)."
     type: str
   # fields:task:end
@@ -467,7 +487,11 @@ properties:
       state.
   returned: when O(extension_id) or O(extension_name) is given and the extension could be read
   type: dict
-  sample: {"record_enabled": true, "incoming_limit": 1, "geo_list": "RU", "conference_pin": "********"}
+  sample:
+    record_enabled: true
+    incoming_limit: 1
+    geo_list: RU
+    conference_pin: "********"
 extensions:
   description: One entry per item of O(extensions), in input order.
   returned: when O(extensions) is given
@@ -498,7 +522,7 @@ extensions:
         - Bundle partners that the API changes along with this extension, which the task does not manage,
           with the synchronized fields changed on them.
       type: dict
-      sample: {"1003": ["record_enabled"]}
+      sample: {"1003": [record_enabled]}
 stats:
   description: Counts of the task.
   returned: always
@@ -520,14 +544,15 @@ stats:
       description: HTTP requests sent, by method, and in all (C(total)); token requests count as C(POST).
       type: dict
       sample: {"GET": 11, "PUT": 1, "POST": 1, "total": 13}
-  sample: {"targets": 10, "checked": 10, "changed": 1, "failed": 0, "requests": {"GET": 11, "PUT": 1, "POST": 1, "total": 13}}
 rate_limit:
   description: The API's rate-limit headers of the last answer that carried them.
   returned: when the API sent them
   type: dict
   sample: {"limit": 10000, "remaining": 9987, "reset": 2741}
 diff:
-  description: Before and after of the managed fields; a list with one entry per changed extension for O(extensions).
+  description:
+    - Before and after of the managed fields.
+    - For O(extensions), a list with one entry per changed extension.
   returned: in diff mode
   type: raw
 '''

@@ -17,7 +17,7 @@ description:
     O(telphin.pbx.phone_properties#module:extensions) (masked secrets are ignored there), so a read
     account can be exported and applied again.
 author:
-  - telphin.pbx contributors
+  - telphin.pbx maintainers (@telphin-pbx)
 extends_documentation_fragment:
   - telphin.pbx.api
 attributes:
@@ -26,8 +26,10 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Reads only; nothing to show a difference of.
   action_group:
     support: full
+    description: Use C(group/telphin.pbx.api) in O(ignore:module_defaults) to set the connection once.
     membership:
       - telphin.pbx.api
 options:

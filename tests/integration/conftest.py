@@ -10,7 +10,6 @@ import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 import pytest
 import yaml
@@ -78,7 +77,7 @@ def play(sim, tmp_path):
             args.append("--diff")
         if verbosity:
             args.append("-" + "v" * verbosity)
-        proc = subprocess.run(args, env=environ, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(args, env=environ, capture_output=True, text=True, timeout=300, check=False)
         output = proc.stdout + proc.stderr
         result = json.loads(out.read_text()) if out.exists() else None
         return Run(result, output, proc.returncode)

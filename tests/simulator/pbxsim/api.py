@@ -200,7 +200,7 @@ class Api:
                        else "Invalid or expired access token")
                 return error(401, msg, headers={**acc.window().headers(now),
                                                 "WWW-Authenticate": 'Bearer realm="api"'})
-            app, user = ti
+            app, user = ti[0], ti[1]  # (app, user) pair
             win = acc.window(user["client_id"])
             allowed = win.charge(now)
             rl = win.headers(now)
@@ -233,7 +233,7 @@ class Api:
                     return self._phone_get(user, m.group("ref"))
                 return self._phone_put(app, user, m.group("ref"), headers, raw)
         hint = ""
-        if not rel.endswith("/") and any(rx.match(rel + "/") for _, rx, _ in _ROUTES):
+        if not rel.endswith("/") and any(rx.match(rel + "/") for _name, rx, _handler in _ROUTES):
             hint = " (paths end with a slash)"
         return error(404, "Not found: %s%s%s" % (API_PREFIX, rel, hint), "not_found")
 

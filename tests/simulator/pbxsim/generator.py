@@ -90,7 +90,7 @@ def generate(extensions=10000, bundles=50, random_seed=1):
     out_bundles = []
     pool = [p for p in phones if p != 1001]
     rng.shuffle(pool)
-    for _ in range(bundles):
+    for _attempt in range(bundles):
         size = rng.choice((2, 2, 3))
         if len(pool) < size:
             break

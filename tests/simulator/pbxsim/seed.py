@@ -69,8 +69,8 @@ def _keys(kind, item, allowed):
         raise SeedError("%s: each entry must be a mapping, got %r" % (kind, item))
     extra = set(item) - allowed
     if extra:
-        raise SeedError("%s %r: unknown key(s) %s" % (kind, item.get("id", item.get("login", item.get("app_id"))),
-                                                       ", ".join(sorted(map(str, extra)))))
+        name = item.get("id", item.get("login", item.get("app_id")))
+        raise SeedError("%s %r: unknown key(s) %s" % (kind, name, ", ".join(sorted(map(str, extra)))))
 
 
 def _int(kind, value, what, nullable=False):

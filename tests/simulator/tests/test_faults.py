@@ -59,13 +59,13 @@ def test_match_method_and_path(sim, api):
 
 def test_fail_ratio(sim, api):
     sim.set_faults({"fail_ratio": {"ratio": 1.0, "status": 503, "match": {"path_regex": "/phone/$"}}})
-    assert [api.get("extension/1013/phone/").status_code for _ in range(5)] == [503] * 5
+    assert [api.get("extension/1013/phone/").status_code for _attempt in range(5)] == [503] * 5
     assert api.get("user/").status_code == 200
     sim.set_faults({"fail_ratio": {"ratio": 0.5, "seed": 3}})
-    codes = [api.get("user/").status_code for _ in range(40)]
+    codes = [api.get("user/").status_code for _attempt in range(40)]
     assert 5 < codes.count(503) < 35 and codes.count(200) + codes.count(503) == 40
     sim.set_faults({"fail_ratio": {"ratio": 0.0}})
-    assert all(api.get("user/").status_code == 200 for _ in range(5))
+    assert all(api.get("user/").status_code == 200 for _attempt in range(5))
 
 
 def test_drop(sim, api):
@@ -86,7 +86,7 @@ def test_drop_after_takes_effect(sim, api):
 
 def test_rate_limited_until_cleared(sim, api):
     sim.set_faults({"rate_limited": {"reset": 1800, "count": None}})
-    for _ in range(3):
+    for _attempt in range(3):
         r = api.get("user/")
         assert r.status_code == 429
         assert r.json()["status"] == "rate_limit_exceeded"
@@ -121,7 +121,7 @@ def test_default_match_covers_oauth(sim):
 
 def test_admin_not_subject_to_faults(sim):
     sim.set_faults({"fail": {"count": None, "status": 500}, "drop": {"count": 3}})
-    for _ in range(4):
+    for _attempt in range(4):
         assert requests.get(sim.url + "/__sim__/log", timeout=10).status_code == 200
     assert sim.faults()["drop"]["count"] == 3
 

@@ -20,7 +20,7 @@ def test_unknown_paths(sim, api):
 def test_keep_alive_and_content_length(sim):
     tok = get_token(sim)
     conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=10)
-    for _ in range(5):
+    for _attempt in range(5):
         conn.request("GET", "/api/ver1.0/user/", headers={"Authorization": "Bearer " + tok})
         r = conn.getresponse()
         body = r.read()

@@ -107,6 +107,6 @@ def test_oauth_per_second_limit():
     with Simulator(oauth_rate_limit=20) as s:
         codes = [requests.post(s.url + "/oauth/token", data={
             "grant_type": "client_credentials", "client_id": "demo-app", "client_secret": "demo-secret"},
-            timeout=10).status_code for _ in range(21)]
+            timeout=10).status_code for _attempt in range(21)]
         assert codes[:20] == [200] * 20
         assert codes[20] == 429

@@ -102,7 +102,7 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize("body,field", INVALID, ids=[repr(b)[:40] for b, _ in INVALID])
+@pytest.mark.parametrize("body,field", INVALID, ids=[repr(b)[:40] for b, _field in INVALID])
 def test_validation(api, sim, body, field):
     before = sim.phone(1013)
     r = api.put("extension/1013/phone/", body)

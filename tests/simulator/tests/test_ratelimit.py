@@ -29,9 +29,9 @@ def test_remaining_counts_api_requests_only(sim, api):
 def test_budget_runs_out():
     with Simulator(rate_limit=5) as s:
         c = ApiClient(s)
-        remaining = [int(c.get("user/").headers["X-RateLimit-Remaining"]) for _ in range(5)]
+        remaining = [int(c.get("user/").headers["X-RateLimit-Remaining"]) for _attempt in range(5)]
         assert remaining == [4, 3, 2, 1, 0]
-        for _ in range(2):
+        for _attempt in range(2):
             r = c.get("user/")
             assert r.status_code == 429
             assert r.json()["status"] == "rate_limit_exceeded" and r.json()["message"]

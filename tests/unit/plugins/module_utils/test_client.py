@@ -818,7 +818,7 @@ def test_concurrent_401_one_new_token(rsps, ft):
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
+    threads = [threading.Thread(target=work) for _attempt in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -849,7 +849,7 @@ def test_concurrent_refused_credentials_one_token_request(rsps, ft):
         except ApiError as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
+    threads = [threading.Thread(target=work) for _attempt in range(workers)]
     for thread in threads:
         thread.start()
     gate.set()
@@ -864,10 +864,10 @@ def test_counters_thread_safe(rsps, ft):
     client = make_client(ft, access_token=STATIC_TOKEN, pool_size=8)
 
     def work():
-        for _ in range(25):
+        for _attempt in range(25):
             client.get_user()
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
+    threads = [threading.Thread(target=work) for _attempt in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -64,20 +64,20 @@ def test_argument_spec_marks_secrets_no_log_at_both_levels():
     ("transfer_caller_id_number", "abc", "digits with an optional leading +"),
 ])
 def test_bad_values_are_refused_naming_the_option_and_the_reason(option, value, reason):
-    _, problems = plan.desired_properties({option: value}, None)
+    _desired, problems = plan.desired_properties({option: value}, None)
     assert len(problems) == 1
     assert problems[0].startswith(option + ": ")
     assert reason in problems[0]
 
 
 def test_secret_values_never_appear_in_a_validation_message():
-    _, problems = plan.desired_properties({"conference_pin": {"a": "s3cr3t-pin"}}, None)
+    _desired, problems = plan.desired_properties({"conference_pin": {"a": "s3cr3t-pin"}}, None)
     assert problems and "s3cr3t-pin" not in problems[0]
 
 
 def test_every_problem_is_reported_at_once_with_its_prefix():
-    _, problems = plan.desired_properties({"hangup_timeout": 0, "geo_list": "X"}, ["vm_enabled", "nope"],
-                                          "extensions[3].")
+    _desired, problems = plan.desired_properties(
+        {"hangup_timeout": 0, "geo_list": "X"}, ["vm_enabled", "nope"], "extensions[3].")
     assert len(problems) == 4
     assert all(p.startswith("extensions[3].") for p in problems)
     assert any("vm_enabled cannot be null" in p for p in problems)
@@ -85,7 +85,7 @@ def test_every_problem_is_reported_at_once_with_its_prefix():
 
 
 def test_reset_and_value_for_one_field_is_refused():
-    _, problems = plan.desired_properties({"vm_mailto": "a@example.com"}, ["vm_mailto"])
+    _desired, problems = plan.desired_properties({"vm_mailto": "a@example.com"}, ["vm_mailto"])
     assert problems == ["reset: vm_mailto is also given a value; use one or the other"]
 
 

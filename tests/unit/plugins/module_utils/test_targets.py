@@ -50,7 +50,7 @@ def test_every_bad_item_is_reported_with_its_index_and_option():
 
 
 def test_a_bad_task_level_value_is_reported_once():
-    _, problems = targets_from_params(params(hangup_timeout=-1, extensions=[item(extension_id=1), item(extension_id=2)]))
+    _desired, problems = targets_from_params(params(hangup_timeout=-1, extensions=[item(extension_id=1), item(extension_id=2)]))
     assert problems == ["hangup_timeout: must be 1 or more, got -1"]
 
 
@@ -70,7 +70,7 @@ EXTENSIONS = [
 
 def test_names_resolve_by_full_name_or_unique_number():
     directory = ExtensionDirectory(EXTENSIONS)
-    targets, _ = targets_from_params(params(extensions=[
+    targets, _problems = targets_from_params(params(extensions=[
         item(extension_name="101"), item(extension_name="000*100"), item(extension_name="100"),
         item(extension_name="999"), item(extension_name="200"), item(extension_id=1002)]))
     resolve(targets, directory)
