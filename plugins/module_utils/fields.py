@@ -142,7 +142,7 @@ FIELDS = (
           "extension that joins.", nullable=False, default=True, synced=True),
     Field("conference_end_on_exit", BOOL, "Local conference: end it when the extension that created it leaves.",
           nullable=False, default=True, synced=True),
-    Field("conference_pin", STR, "Local conference: PIN other extensions enter to join. Secret: masked in output.",
+    Field("conference_pin", STR, "Local conference: PIN other extensions enter to join.",
           secret=True, synced=True, canonical=_strip, comparable=_strip),
     Field("external_number", STR, "Number the SIP server sends calls to instead, e.g. a mobile, as digits with "
           "an optional leading C(+).", check=check_phone_number, canonical=_strip, comparable=_strip),
@@ -184,7 +184,7 @@ FIELDS = (
           comparable=comparable_vm_mailto),
     Field("intercom", INT, "Auto-answer after this many seconds (C(0) at once); unset turns it off.",
           minimum=0),
-    Field("replace_pin", STR, "Secret code of the substitution function. Secret: masked in output.",
+    Field("replace_pin", STR, "Secret code of the substitution function.",
           secret=True, canonical=_strip, comparable=_strip),
     Field("call_status_id", INT, "Call status of the extension, an ID from C(/call_status/).", minimum=0),
     Field("transfer_after_call_end_to", STR, "Number the call is transferred to when the conversation ends.",

@@ -17,18 +17,8 @@ author:
   - telphin.pbx maintainers (@telphin-pbx)
 extends_documentation_fragment:
   - telphin.pbx.api
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only; nothing to show a difference of.
-  action_group:
-    support: full
-    description: Use C(group/telphin.pbx.api) in O(ignore:module_defaults) to set the connection once.
-    membership:
-      - telphin.pbx.api
+  - telphin.pbx.attributes
+  - telphin.pbx.attributes.info_module
 options:
   client_id:
     description: The client (account) id, or C(@me) for the account of the application's user.

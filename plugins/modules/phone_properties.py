@@ -29,6 +29,7 @@ author:
   - telphin.pbx maintainers (@telphin-pbx)
 extends_documentation_fragment:
   - telphin.pbx.api
+  - telphin.pbx.attributes
 attributes:
   check_mode:
     support: full
@@ -36,11 +37,6 @@ attributes:
   diff_mode:
     support: full
     description: Before and after of the managed fields; secrets are masked.
-  action_group:
-    support: full
-    description: Use C(group/telphin.pbx.api) in O(ignore:module_defaults) to set the connection once.
-    membership:
-      - telphin.pbx.api
 options:
   extension_id:
     description:
@@ -264,7 +260,7 @@ options:
     type: bool
   conference_pin:
     description:
-      - "Local conference: PIN other extensions enter to join. Secret: masked in output."
+      - "Local conference: PIN other extensions enter to join."
       - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
         the bundle. Secret: never shown in output, diff or logs."
     type: str
@@ -356,7 +352,7 @@ options:
     type: bool
   replace_pin:
     description:
-      - "Secret code of the substitution function. Secret: masked in output."
+      - "Secret code of the substitution function."
       - "Can be set to null with O(reset). Secret: never shown in output, diff or logs."
     type: str
   ringback_sound:

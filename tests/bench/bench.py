@@ -1,0 +1,517 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark of telphin.pbx.phone_properties: one task over many extensions against a loop of tasks.
+
+The simulator runs in its own process (no shared GIL) with a fixed latency per request and a generated
+account. Before each run it is reset to its seed and every 10th targeted phone is made to drift, so a
+real run writes exactly 10% of the targets. Each run is one ansible-playbook process, timed from start to
+exit (what a user waits for). Request counts come from the simulator's log. See README.md here.
+
+    .venv/bin/python tests/bench/bench.py [--quick] [--parallel 1,8,32] [--out FILE]
+
+Nothing is asserted: the table says what was measured and whether each target is met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import pathlib
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+import psutil
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+COLLECTIONS = ROOT / ".build" / "collections"
+SIMULATOR = ROOT / "tests" / "simulator"
+ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).parent / "ansible-playbook")
+MODULE = "telphin.pbx.phone_properties"
+MODULE_PY = "ansible_collections.telphin.pbx.plugins.modules.phone_properties"
+APP_ID, APP_SECRET = "demo-app", "demo-secret"  # credentials of every generated account
+
+# The generator never changes these two fields, so every generated phone already holds the desired
+# values; the drift makes exactly the chosen phones differ (auth_type is not synchronised across bundles).
+DESIRED = {"auth_type": "digest", "record_stereo": False}
+DRIFT = {"auth_type": "both"}
+DRIFT_EVERY = 10  # every 10th target drifts: 10%
+
+TARGET_SPEEDUP = 40.0
+TARGET_BOUND_RATIO = 1.5
+TARGET_MIB = 200.0
+MIB = 1024.0 * 1024.0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# environment, account, simulator
+
+
+def child_env(**extra):
+    env = dict(os.environ)
+    paths = [str(COLLECTIONS), str(SIMULATOR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env.update(
+        PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)),
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_DEPRECATION_WARNINGS="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+    )
+    env.update(extra)
+    return env
+
+
+def generate_account(phones, path):
+    """A generated seed with at least ``phones`` phone extensions; (the first ``phones`` phone ids, size)."""
+    extensions = int(phones / 0.88) + 20  # the generator makes ~90% phones
+    while True:
+        subprocess.run([sys.executable, "-m", "pbxsim", "generate", "--extensions", str(extensions),
+                        "--seed-out", str(path)], env=child_env(), check=True, stderr=subprocess.DEVNULL)
+        account = json.loads(path.read_text())["extensions"]
+        ids = [e["id"] for e in account if e["type"] == "phone"]
+        if len(ids) >= phones:
+            return ids[:phones], len(account)
+        extensions = int(extensions * 1.1) + 10
+
+
+class SimProcess:
+    """``python -m pbxsim serve`` in a child process, controlled through its admin endpoint."""
+
+    def __init__(self, seed, workdir, latency_ms):
+        port_file = workdir / ("%s.port" % seed.stem)
+        self.stderr = open(workdir / ("%s.sim.log" % seed.stem), "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pbxsim", "serve", "--seed", str(seed), "--port", "0",
+             "--port-file", str(port_file), "--latency-ms", str(latency_ms), "--rate-limit", "100000000"],
+            env=child_env(), stdout=subprocess.DEVNULL, stderr=self.stderr)
+        deadline = time.monotonic() + 120
+        while not port_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start; see %s" % self.stderr.name)
+            time.sleep(0.05)
+        self.url = "http://127.0.0.1:%d" % int(port_file.read_text())
+
+    def admin(self, method, rel, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + "/__sim__/" + rel, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as answer:
+            text = answer.read()
+        return json.loads(text) if text else None
+
+    def reset_with_drift(self, drifted):
+        self.admin("POST", "reset")
+        for ext_id in drifted:
+            self.admin("PUT", "phone/%d" % ext_id, DRIFT)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.stderr.close()
+
+
+def drifted_of(ids):
+    return ids[::DRIFT_EVERY]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# running ansible-playbook and reading the simulator's log
+
+
+def run_playbook(workdir, task, check=False, env=None, watch=None):
+    """One ansible-playbook process: [task, save its result]. (seconds, result); raises if it fails."""
+    out = workdir / "result.json"
+    out.unlink(missing_ok=True)
+    playbook = [{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "tasks": [dict(task, register="result"),
+                  {"name": "save the result", "ansible.builtin.copy": {
+                      "content": "{{ result | to_json }}", "dest": str(out)}, "check_mode": False}],
+    }]
+    path = workdir / "playbook.yml"
+    path.write_text(json.dumps(playbook))  # JSON is YAML, and quick to parse with thousands of items
+    args = [ANSIBLE_PLAYBOOK, str(path)] + (["--check"] if check else [])
+    log = open(workdir / "ansible.log", "w+")
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    poller = PeakRss(proc.pid).start() if watch is not None else None
+    rc = proc.wait()
+    seconds = time.perf_counter() - start
+    if poller:
+        poller.stop()
+        watch.append(poller)
+    log.seek(0)
+    output = log.read()
+    log.close()
+    if rc != 0 or not out.exists():
+        raise RuntimeError("ansible-playbook failed (rc %s):\n%s" % (rc, output[-4000:]))
+    return seconds, json.loads(out.read_text())
+
+
+def count_requests(log, targets, drifted, expect_puts):
+    """Requests by kind, and the problems against the request target (empty when met)."""
+    phone_get, put, listing, token, other = {}, {}, 0, 0, 0
+    for entry in log:
+        m = re.match(r"^/api/ver1\.0/extension/(\d+)/phone/$", entry["path"])
+        if entry["method"] == "POST" and entry["path"] == "/oauth/token":
+            token += 1
+        elif m and entry["method"] in ("GET", "PUT"):
+            counts = phone_get if entry["method"] == "GET" else put
+            counts[int(m.group(1))] = counts.get(int(m.group(1)), 0) + 1
+        elif entry["method"] == "GET" and re.match(r"^/api/ver1\.0/client/[^/]+/extension/$", entry["path"]):
+            listing += 1
+        else:
+            other += 1
+    n = dict(get=sum(phone_get.values()), put=sum(put.values()), listing=listing, token=token, other=other,
+             bad_status=sum(1 for e in log if not 200 <= e["status"] < 300))
+    n["GET"] = n["get"] + listing
+    n["POST"] = token
+    if log:
+        n["api_seconds"] = max(e["time"] + e["duration_ms"] / 1000.0 for e in log) - min(e["time"] for e in log)
+    problems = []
+    if phone_get != {i: 1 for i in targets}:
+        problems.append("phone GETs: %d for %d extensions (%d read more than once, %d not read)" % (
+            n["get"], len(targets), sum(1 for c in phone_get.values() if c > 1), len(set(targets) - set(phone_get))))
+    want_put = {i: 1 for i in drifted} if expect_puts else {}
+    if put != want_put:
+        problems.append("PUTs: %d, expected %d (one per drifted extension)" % (n["put"], len(want_put)))
+    if other or n["bad_status"]:
+        problems.append("%d other requests, %d non-2xx answers" % (other, n["bad_status"]))
+    return n, problems
+
+
+# ---------------------------------------------------------------------------------------------------------
+# memory
+
+
+class PeakRss:
+    """Samples the RSS of a process and of its descendants every ``interval`` s; keeps each one's peak."""
+
+    def __init__(self, pid, interval=0.05):
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peaks = {}  # pid -> peak RSS in bytes
+        self.cmdlines = {}
+        self.tree_peak = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+    def _run(self):
+        while not self.done.is_set():
+            try:
+                procs = [self.root] + self.root.children(recursive=True)
+            except psutil.Error:
+                return
+            total = 0
+            for proc in procs:
+                try:
+                    rss = proc.memory_info().rss
+                    if proc.pid not in self.cmdlines:
+                        self.cmdlines[proc.pid] = " ".join(proc.cmdline())
+                except psutil.Error:
+                    continue
+                total += rss
+                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0), rss)
+            self.tree_peak = max(self.tree_peak, total)
+            self.done.wait(self.interval)
+
+    def peak_of(self, predicate):
+        return max((rss for pid, rss in self.peaks.items() if predicate(pid, self.cmdlines.get(pid, ""))),
+                   default=0)
+
+
+def run_module_directly(workdir, params):
+    """The module as its own process with an args file; (seconds, result, exact peak RSS, polled peak)."""
+    args = workdir / "module-args.json"
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": params}))
+    out = workdir / "module-out.json"
+    with open(out, "w") as stdout:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", MODULE_PY, str(args)], env=child_env(), stdout=stdout,
+                                stderr=subprocess.STDOUT)
+        poller = PeakRss(proc.pid).start()
+        _pid, status, usage = os.wait4(proc.pid, 0)  # ru_maxrss: the kernel's peak RSS of the process, KiB
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        poller.stop()
+    text = out.read_text()
+    if proc.returncode != 0:
+        raise RuntimeError("the module failed (rc %s):\n%s" % (proc.returncode, text[-4000:]))
+    return seconds, json.loads(text), usage.ru_maxrss * 1024, poller.tree_peak
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the runs
+
+
+class Bench:
+    def __init__(self, opts, workdir):
+        self.opts = opts
+        self.workdir = workdir
+        self.latency = opts.latency_ms / 1000.0
+        self.rows = []
+        self.notes = []
+        self.problems = []
+
+    def env(self, sim):
+        return child_env(TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
+
+    def empty_task(self, sim):
+        """Ansible's fixed cost: the same playbook with one debug task instead of the module (median)."""
+        times = [run_playbook(self.workdir, {"ansible.builtin.debug": {"msg": "empty"}}, env=self.env(sim))[0]
+                 for _ in range(self.opts.empty_runs)]
+        self.empty = statistics.median(times)
+        self.notes.append("one empty task (debug + saving the result, as every run here): median %.2f s of %s"
+                          % (self.empty, ", ".join("%.2f" % t for t in times)))
+
+    def one_task(self, sim, ids, account_size, parallel, check):
+        drifted = drifted_of(ids)
+        sim.reset_with_drift(drifted)
+        task = {MODULE: dict(DESIRED, parallel=parallel, extensions=[{"extension_id": i} for i in ids])}
+        seconds, result = run_playbook(self.workdir, task, check=check, env=self.env(sim))
+        n, problems = count_requests(sim.admin("GET", "log"), ids, drifted, expect_puts=not check)
+        if result["stats"]["changed"] != len(drifted):
+            problems.append("stats.changed %s, expected %d" % (result["stats"]["changed"], len(drifted)))
+        reported = result["stats"]["requests"]
+        if (reported.get("GET", 0), reported.get("PUT", 0), reported.get("POST", 0)) != (n["GET"], n["put"], n["POST"]):
+            problems.append("the task reports %s, the simulator saw GET %d PUT %d POST %d"
+                            % (reported, n["GET"], n["put"], n["POST"]))
+        max_pages = account_size // 100 + 1  # 100 per page, and one more page that proves the end
+        if n["token"] > 1 or n["listing"] > max_pages:
+            problems.append("%d token requests, %d listing pages (at most 1 and %d)" % (
+                n["token"], n["listing"], max_pages))
+        if not check:
+            stuck = [i for i in drifted if sim.admin("GET", "phone/%d" % i)["auth_type"] != DESIRED["auth_type"]]
+            if stuck:
+                problems.append("%d drifted extensions did not converge, e.g. %s" % (len(stuck), stuck[:5]))
+        bound = (n["token"] + n["listing"]) * self.latency + (n["get"] + n["put"]) * self.latency / parallel
+        self.add_row("check" if check else "real", "one task", len(ids), parallel, seconds, n, bound + self.empty,
+                     problems)
+
+    def loop(self, sim, ids, check):
+        drifted = drifted_of(ids)
+        sim.reset_with_drift(drifted)
+        task = {MODULE: dict(DESIRED, extension_id="{{ item }}"), "loop": ids}
+        seconds, result = run_playbook(self.workdir, task, check=check, env=self.env(sim))
+        n, problems = count_requests(sim.admin("GET", "log"), ids, drifted, expect_puts=not check)
+        changed = sum(1 for item in result["results"] if item.get("changed"))
+        if changed != len(drifted):
+            problems.append("%d items changed, expected %d" % (changed, len(drifted)))
+        bound = (n["token"] + n["listing"] + n["get"] + n["put"]) * self.latency + self.empty
+        self.add_row("check" if check else "real", "loop", len(ids), 1, seconds, n, bound, problems)
+
+    def add_row(self, mode, how, extensions, parallel, seconds, n, bound, problems):
+        row = dict(mode=mode, how=how, extensions=extensions, parallel=parallel, seconds=seconds,
+                   ms_per_ext=seconds * 1000.0 / extensions, n=n, bound=bound, ratio=seconds / bound,
+                   problems=problems)
+        self.rows.append(row)
+        print("  %-5s %-8s %6d ext  parallel %2d  %7.2f s  %s" % (
+            mode, how, extensions, parallel, seconds, "; ".join(problems) or "requests as expected"), flush=True)
+        for problem in problems:
+            self.problems.append("%s %s, %d extensions, parallel %d: %s" % (mode, how, extensions, parallel, problem))
+
+    def memory(self, sim, ids):
+        drifted = drifted_of(ids)
+        params = dict(DESIRED, api_url=sim.url, app_id=APP_ID, app_secret=APP_SECRET,
+                      extensions=[{"extension_id": i} for i in ids])
+        sim.reset_with_drift(drifted)
+        seconds, result, exact, polled = run_module_directly(self.workdir, params)
+        self.mem = dict(extensions=len(ids), module_seconds=seconds, module_exact=exact, module_polled=polled,
+                        module_changed=result["stats"]["changed"], drifted=len(drifted))
+
+        sim.reset_with_drift(drifted)
+        watch = []
+        task = {MODULE: dict(DESIRED, extensions=[{"extension_id": i} for i in ids])}
+        seconds, result = run_playbook(self.workdir, task, env=self.env(sim), watch=watch)
+        poller = watch[0]
+        root = poller.root.pid
+        self.mem.update(
+            playbook_seconds=seconds, playbook_changed=result["stats"]["changed"],
+            controller=poller.peaks.get(root, 0),
+            module_in_playbook=poller.peak_of(lambda pid, cmd: "AnsiballZ" in cmd),
+            workers=poller.peak_of(lambda pid, cmd: pid != root and "AnsiballZ" not in cmd),
+            tree=poller.tree_peak)
+        print("  memory: module %.0f MiB (direct run), controller %.0f MiB" % (exact / MIB, self.mem["controller"] / MIB),
+              flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# report
+
+
+def fmt_requests(n, extensions):
+    return ("%d / %d / %d" % (n["GET"], n["put"], n["POST"]),
+            "%.3f / %.3f / %.3f" % (n["GET"] / extensions, n["put"] / extensions, n["POST"] / extensions))
+
+
+def report(bench, opts):
+    rows = bench.rows
+    loop_ms = {r["mode"]: r["ms_per_ext"] for r in rows if r["how"] == "loop"}
+    lines = [
+        "# telphin.pbx.phone_properties benchmark",
+        "",
+        "%s; simulator latency %g ms per request, in its own process; %d%% of the targeted phones drift "
+        "(`%s`, desired `%s`); %d CPUs, load average %.2f at the end. Times are the wall time of the whole "
+        "ansible-playbook process." % (time.strftime("%Y-%m-%d %H:%M"), opts.latency_ms, 100 // DRIFT_EVERY,
+                                        json.dumps(DRIFT), json.dumps(DESIRED), os.cpu_count(), os.getloadavg()[0]),
+        "",
+        "| mode | how | extensions | parallel | seconds | ms / ext | API s | GET / PUT / POST | per ext "
+        "| lower bound s | ratio to bound | speed-up / ext vs loop | requests |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in rows:
+        total, per_ext = fmt_requests(r["n"], r["extensions"])
+        base = loop_ms.get(r["mode"]) or loop_ms.get("real")
+        lines.append("| %s | %s | %d | %d | %.2f | %.1f | %.2f | %s | %s | %.2f | %.2f | %s | %s |" % (
+            r["mode"], r["how"], r["extensions"], r["parallel"], r["seconds"], r["ms_per_ext"],
+            r["n"].get("api_seconds", 0), total, per_ext, r["bound"], r["ratio"],
+            "%.1fx" % (base / r["ms_per_ext"]) if base else "-",
+            "ok" if not r["problems"] else "**off**"))
+    lines += ["", "GET counts the listing pages (%s) and one GET per extension. API s: first to last request "
+              "seen by the simulator. Lower bound: (token + listing pages) x latency + (GETs + PUTs) x latency "
+              "/ parallel + one empty task; for the loop every request is serial." % ", ".join(
+                  sorted({"%d" % r["n"]["listing"] for r in rows if r["how"] == "one task"})), ""]
+    lines += ["- " + note for note in bench.notes]
+
+    one = [r for r in rows if r["how"] == "one task"]
+    lines += ["", "## Best parallel", ""]
+    for mode in ("check", "real"):
+        runs = sorted((r for r in one if r["mode"] == mode), key=lambda r: r["seconds"])
+        if runs:
+            best = runs[0]
+            near = min(r["parallel"] for r in runs if r["seconds"] <= best["seconds"] * 1.1)
+            lines.append("- %s: fastest with parallel %d (%.2f s); smallest parallel within 10%% of it: %d. All: %s"
+                         % (mode, best["parallel"], best["seconds"], near,
+                            ", ".join("%d: %.2f s" % (r["parallel"], r["seconds"]) for r in runs)))
+
+    mem = getattr(bench, "mem", None)
+    if mem:
+        lines += ["", "## Memory, one task over %d extensions (real run, %d drifted)" % (mem["extensions"], mem["drifted"]), "",
+                  "- module process run directly with an args file: peak RSS **%.1f MiB** (kernel's ru_maxrss; "
+                  "polled %.1f MiB), %.1f s, %d changed" % (mem["module_exact"] / MIB, mem["module_polled"] / MIB,
+                                                           mem["module_seconds"], mem["module_changed"]),
+                  "- the same through ansible-playbook, polled every 50 ms: controller %.1f MiB, module process "
+                  "%.1f MiB, largest worker %.1f MiB, whole tree %.1f MiB at once; %.1f s, %d changed" % (
+                      mem["controller"] / MIB, mem["module_in_playbook"] / MIB, mem["workers"] / MIB,
+                      mem["tree"] / MIB, mem["playbook_seconds"], mem["playbook_changed"])]
+
+    lines += ["", "## Targets", ""]
+    lines += targets(bench, one, loop_ms, mem)
+    if bench.problems:
+        lines += ["", "## Problems seen", ""] + ["- " + p for p in bench.problems]
+    return "\n".join(lines) + "\n"
+
+
+def targets(bench, one, loop_ms, mem):
+    def verdict(ok):
+        return "**met**" if ok else "**not met**"
+
+    out = []
+    biggest = max((r["extensions"] for r in one), default=0)
+    for mode in ("real", "check"):
+        runs = [r for r in one if r["mode"] == mode and r["extensions"] == biggest]
+        base = loop_ms.get(mode)
+        if runs and base:
+            best = min(runs, key=lambda r: r["ms_per_ext"])
+            default = [r for r in runs if r["parallel"] == 8]
+            out.append("- speed-up per extension >= %gx (%s): %s, %.1fx at the best parallel (%d)%s" % (
+                TARGET_SPEEDUP, mode, verdict(base / best["ms_per_ext"] >= TARGET_SPEEDUP),
+                base / best["ms_per_ext"], best["parallel"],
+                "; %.1fx at parallel 8 (the default)" % (base / default[0]["ms_per_ext"]) if default else ""))
+    if one:
+        good = [r for r in one if r["ratio"] <= TARGET_BOUND_RATIO]
+        out.append("- within %gx the lower bound: %s in %d of %d runs (ratios: %s)" % (
+            TARGET_BOUND_RATIO, verdict(len(good) == len(one)), len(good), len(one),
+            ", ".join("%s p%d %.2f" % (r["mode"], r["parallel"], r["ratio"]) for r in one)))
+        off = [r for r in one if r["problems"]]
+        out.append("- one GET per extension + one PUT per drifted extension + at most one token and the listing "
+                   "pages: %s in %d of %d runs" % (verdict(not off), len(one) - len(off), len(one)))
+    if mem:
+        out.append("- under %g MiB for %d extensions: %s, module process %.1f MiB (controller %.1f MiB)" % (
+            TARGET_MIB, mem["extensions"], verdict(mem["module_exact"] / MIB < TARGET_MIB),
+            mem["module_exact"] / MIB, mem["controller"] / MIB))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parallel", default=None, help="comma-separated values of parallel (default 1,4,8,16,32)")
+    parser.add_argument("--extensions", type=int, default=None, help="extensions of the one-task runs (1000)")
+    parser.add_argument("--loop-extensions", type=int, default=None, help="extensions of the loop runs (100)")
+    parser.add_argument("--memory-extensions", type=int, default=None, help="extensions of the memory run (10000)")
+    parser.add_argument("--latency-ms", type=float, default=20, help="simulator latency per request (20)")
+    parser.add_argument("--no-loop-check", action="store_true", help="skip the check-mode loop run")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: everything small")
+    parser.add_argument("--out", default=str(ROOT / "tests" / "bench" / "results" / "latest.md"),
+                        help="markdown report (default tests/bench/results/latest.md)")
+    opts = parser.parse_args(argv)
+    quick = opts.quick
+    opts.parallel = [int(p) for p in (opts.parallel or ("1,8" if quick else "1,4,8,16,32")).split(",")]
+    opts.extensions = opts.extensions or (50 if quick else 1000)
+    opts.loop_extensions = opts.loop_extensions or (5 if quick else 100)
+    opts.memory_extensions = opts.memory_extensions or (1000 if quick else 10000)
+    opts.empty_runs = 1 if quick else 3
+    return opts
+
+
+def main(argv=None):
+    opts = parse_args(argv)
+    if not (COLLECTIONS / "ansible_collections" / "telphin" / "pbx").exists():
+        sys.exit("%s is missing: run `make link` first" % (COLLECTIONS / "ansible_collections/telphin/pbx"))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="telphin-bench-") as tmp:
+        workdir = pathlib.Path(tmp)
+        bench = Bench(opts, workdir)
+        ids, size = generate_account(max(opts.extensions, opts.loop_extensions), workdir / "account.json")
+        print("account: %d extensions; targets: %d phones (one task), %d (loop)" % (
+            size, opts.extensions, opts.loop_extensions), flush=True)
+        sim = SimProcess(workdir / "account.json", workdir, opts.latency_ms)
+        try:
+            bench.empty_task(sim)
+            print("  " + bench.notes[-1], flush=True)
+            for parallel in opts.parallel:
+                for check in (True, False):
+                    bench.one_task(sim, ids[:opts.extensions], size, parallel, check)
+            for check in ((False,) if opts.no_loop_check else (True, False)):
+                bench.loop(sim, ids[:opts.loop_extensions], check)
+        finally:
+            sim.stop()
+
+        if opts.memory_extensions:
+            big_ids, big_size = generate_account(opts.memory_extensions, workdir / "big.json")
+            print("memory account: %d extensions" % big_size, flush=True)
+            sim = SimProcess(workdir / "big.json", workdir, opts.latency_ms)
+            try:
+                bench.memory(sim, big_ids)
+            finally:
+                sim.stop()
+        bench.notes.append("benchmark wall time %.0f s" % (time.monotonic() - started))
+
+    text = report(bench, opts)
+    print()
+    print(text)
+    out = pathlib.Path(opts.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print("written to %s" % out)
+
+
+if __name__ == "__main__":
+    main()
