@@ -59,7 +59,7 @@ sanity: venv
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(BUILD)/sanity/ansible_collections/telphin/pbx
 	# A repository of its own, or ansible-test asks this one, where .build/ is ignored, and finds no files.
 	cd $(BUILD)/sanity/ansible_collections/telphin/pbx && git init -q && git add -A
-	if [ -x $(PREPARE_ANSIBLE_TEST) ]; then . $(BIN)/activate && $(PREPARE_ANSIBLE_TEST); fi
+	if [ -f $(PREPARE_ANSIBLE_TEST) ]; then . $(BIN)/activate && sh $(PREPARE_ANSIBLE_TEST); fi
 	cd $(BUILD)/sanity/ansible_collections/telphin/pbx && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
 	  PATH=$(abspath $(BIN)):$$PATH $(abspath $(BIN))/ansible-test sanity --venv --python 3.11
 

@@ -10,6 +10,7 @@ sleeps (except for the real thread hand-offs of the concurrency tests, which tak
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import threading
 from urllib.parse import parse_qs, urlsplit
@@ -172,10 +173,23 @@ def test_session_setup(ft):
     adapter = client.session.get_adapter("https://pbx.example.com/")
     assert adapter._pool_maxsize == 32
     assert adapter.max_retries.total == 0
-    assert client.session.trust_env is True  # proxies from HTTPS_PROXY/NO_PROXY
-    assert client.verify is True
+    assert client.verify in (True, os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True)
     assert make_client(ft, validate_certs=False).verify is False
     assert make_client(ft, validate_certs=False, ca_path="/etc/ca.pem").verify == "/etc/ca.pem"
+
+
+def test_proxy_and_ca_bundle_come_from_the_environment_once(ft, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/private-ca.pem")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = make_client(ft)
+    assert client.session.proxies.get("https") == "http://proxy.example:3128"
+    assert client.verify == "/etc/private-ca.pem"
+    assert client.session.trust_env is False  # not read again on every request, and ~/.netrc is not used
+    monkeypatch.setenv("NO_PROXY", "pbx.example.com")
+    assert "https" not in make_client(ft).session.proxies
+    assert make_client(ft, ca_path="/etc/ca.pem").verify == "/etc/ca.pem"
 
 
 @pytest.mark.parametrize("url", ["apiproxy.telphin.ru", "ftp://x.example", "https://", ""])
