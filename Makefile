@@ -66,7 +66,7 @@ sanity: venv
 test: units integration docs-check changelog-lint sanity
 
 bench: venv link
-	$(BIN)/python tests/bench/bench.py
+	$(BIN)/python tests/bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) tests/output

@@ -60,8 +60,9 @@ def _as_id(ext_id: Any):
 
 
 def needs_listing(targets):
-    """A listing is worth its requests when a name must be resolved or many targets want their names."""
-    return any(t.extension_id is None for t in targets) or len(targets) > 1
+    """Only a name needs the listing: it costs one request per 100 extensions of the whole account, so a
+    task of a few ids in a large account would pay more for the names than for its own work."""
+    return any(t.extension_id is None for t in targets)
 
 
 class ExtensionDirectory:

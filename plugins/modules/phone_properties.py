@@ -197,7 +197,7 @@ options:
       - How many extensions are worked on at once, 1 to 32. All share one token and one connection pool,
         and all back off together when the API answers 429.
     type: int
-    default: 8
+    default: 16
   allow_partial:
     description:
       - Before the first write, the task compares the writes it needs with the remaining hourly request
@@ -403,8 +403,9 @@ notes:
   - Secrets (O(conference_pin), O(replace_pin), O(app_secret), O(access_token)) are masked in every output
     and diff.
   - Request cost. A task sends one C(GET) per extension, one C(PUT) per extension that drifts, at most one
-    token request, and, when names are used or O(extensions) is given, one listing of the account
-    (one request per 100 extensions).
+    token request, and, when any extension is named by O(extension_name), one listing of the account
+    (one request per 100 extensions, plus one). Extensions given by id are not listed, so their results
+    carry no RV(extensions[].name).
 seealso:
   - module: telphin.pbx.phone_properties_info
   - module: telphin.pbx.extension_info
@@ -498,7 +499,7 @@ extensions:
       description: The extension's id (resolved from its name when a name was given).
       type: raw
     name:
-      description: The extension's full name, such as C(000*100), when the listing knows it.
+      description: The extension's full name, such as C(000*100), when it was named by C(extension_name).
       type: str
     changed:
       description: Whether this extension was (or would be) changed.

@@ -46,7 +46,7 @@ options:
   parallel:
     description: How many extensions are read at once, 1 to 32.
     type: int
-    default: 8
+    default: 16
 seealso:
   - module: telphin.pbx.phone_properties
   - module: telphin.pbx.extension_info
@@ -129,7 +129,7 @@ def main():
 
     client = ApiClient.from_module(module, pool_size=params["parallel"])
     try:
-        targets = read_phone_properties(client, targets, parallel=params["parallel"], warn=module.warn,
+        targets = read_phone_properties(client, targets, parallel=params["parallel"],
                                         status=params["status"], name=params["name"],
                                         extension_group_id=params["extension_group_id"])
     except ApiError as exc:
