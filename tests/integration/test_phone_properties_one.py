@@ -169,3 +169,36 @@ def test_a_bundle_synchronized_change_warns_and_names_the_partners(sim, play):
     warning = " ".join(run.result.get("warnings", []))
     assert "1003" in warning and "1005" in warning and "incoming_limit" in warning, run
     assert sim.phone(1003)["incoming_limit"] == 3 and sim.phone(1005)["incoming_limit"] == 3
+
+
+EVERY_FIELD = {
+    "label": "Front desk", "announce_sound_upon_outgoing_call": 11, "announce_sound_upon_incoming_call": 12,
+    "append_to_cid_name_on_transfer": "via reception", "auth_type": "both", "call_screening_enabled": True,
+    "conference_announce_caller_name": False, "conference_end_on_exit": False, "conference_pin": "8812",
+    "external_number": "+79876543210", "geo_list": "us ru", "hangup_timeout": "25", "hold_music": 3,
+    "ignore_early_media": False, "incoming_limit": 2, "network_permission_group_id": 4,
+    "preserve_caller_id_number_att_tr": False, "record_enabled": False, "record_format": "wav",
+    "record_stereo": True, "record_transfer": False, "record_on_transfer": True, "ringback_sound": 5,
+    "static_reg_address": "10.1.2.3:5060", "transfer_caller_id_number": "74951234567", "vm_attach_file": False,
+    "vm_enabled": False, "vm_greeting": 6, "vm_mailto": "Desk@Example.com, ops@example.com", "intercom": 0,
+    "replace_pin": "3141", "call_status_id": 2, "transfer_after_call_end_to": "200", "allow_webrtc": True,
+}
+
+
+def test_every_writable_field_converges_and_a_second_run_changes_nothing(sim, play):
+    first = play(task(extension_id=1013, **EVERY_FIELD))
+    assert first.rc == 0 and first.result["changed"] is True, first
+    assert len(first.result["changes"]) == len(EVERY_FIELD)
+    sim.clear_log()
+    second = play(task(extension_id=1013, **EVERY_FIELD))
+    assert second.result["changed"] is False, second
+    assert puts(sim) == []
+
+    nullable = ["label", "geo_list", "vm_mailto", "conference_pin", "replace_pin", "intercom", "record_format",
+                "record_stereo", "static_reg_address", "hold_music", "call_status_id"]
+    reset = play(task(extension_id=1013, reset=nullable))
+    assert reset.rc == 0 and sorted(reset.result["changes"]) == sorted(nullable), reset
+    assert all(sim.phone(1013)[name] is None for name in nullable)
+    sim.clear_log()
+    again = play(task(extension_id=1013, reset=nullable))
+    assert again.result["changed"] is False and puts(sim) == [], again
