@@ -626,8 +626,10 @@ class ApiClient:
         if not any(name in headers for name in names):
             return
         limit, remaining, reset = (_to_int(headers.get(name)) for name in names)
+        seen = dict(limit=limit, remaining=remaining, reset=reset)
         with self._stats_lock:
-            self.rate_limit = dict(limit=limit, remaining=remaining, reset=reset)
+            if _newer_budget(self.rate_limit, seen):
+                self.rate_limit = seen
 
     # ------------------------------------------------------------------ errors and secrets
 
@@ -718,6 +720,19 @@ class ApiClient:
         # urllib3 prefixes "<urllib3.connection.HTTPSConnection object at 0x...>: "
         text = re.sub(r"<[^>]* object at 0x[0-9a-f]+>:\s*", "", text)
         return self._clip(text)
+
+
+def _newer_budget(old, new):
+    """Whether ``new`` rate-limit headers tell more than ``old`` about the budget left.
+
+    Parallel answers arrive out of order, so the last one is not the latest count: within one window
+    the lowest ``remaining`` is. A ``reset`` that grows means a new window has begun.
+    """
+    if old is None or old.get("remaining") is None or new.get("remaining") is None:
+        return True
+    if old.get("reset") is not None and new.get("reset") is not None and new["reset"] > old["reset"] + 1:
+        return True
+    return new["remaining"] <= old["remaining"]
 
 
 def _to_float(value):

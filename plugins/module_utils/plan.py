@@ -82,6 +82,12 @@ def diff(current, desired, changed_names, header=None, show_secrets=False):
     return entry
 
 
+def drift(current, desired, changed_names):
+    """``{field: {"before": ..., "after": ...}}`` of the changed fields, secrets masked (for reports)."""
+    entry = diff(current, desired, changed_names)
+    return {name: {"before": entry["before"][name], "after": entry["after"][name]} for name in changed_names}
+
+
 # ---- bundles -----------------------------------------------------------------------------
 
 def bundle_members(properties):

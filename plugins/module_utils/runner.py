@@ -113,7 +113,8 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     for target in readable:
         target.changes = plan.changes(target.current, target.desired)
 
-    problems = plan.bundle_conflicts([(t.title, t.extension_id, t.current, t.desired) for t in readable])
+    problems = plan.bundle_conflicts(
+        [(t.title_with_profile, t.extension_id, t.current, t.desired) for t in readable])
     if problems:
         raise PlanRefused(problems)
     _report_bundle_effects(readable, warn)

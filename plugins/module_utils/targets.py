@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.telphin.pbx.plugins.module_utils.fields import MASK, SECRET_NAMES, WRITABLE_NAMES
-from ansible_collections.telphin.pbx.plugins.module_utils.plan import desired_properties
+from ansible_collections.telphin.pbx.plugins.module_utils.plan import desired_properties, drift
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Target:
     extension_id: Optional[str] = None  # str, so that "@me" fits too
     name: Optional[str] = None
     label: Optional[str] = None
+    profile: Optional[str] = None  # the role's profile that set the values, for messages and reports
     desired: dict = field(default_factory=dict)
     current: Optional[dict] = None
     changes: list = field(default_factory=list)
@@ -39,12 +40,16 @@ class Target:
             return "id %s" % self.extension_id
         return "extension %r" % self.given
 
+    @property
+    def title_with_profile(self):
+        return "%s, profile %s" % (self.title, self.profile) if self.profile else self.title
+
     def fail(self, msg):
         self.failed = True
         self.msg = msg
 
     def result(self):
-        return {
+        result = {
             "extension_id": _as_id(self.extension_id),
             "name": self.name,
             "changed": self.changed,
@@ -53,6 +58,11 @@ class Target:
             "msg": self.msg,
             "bundle_changes": {str(k): v for k, v in self.bundle_effects.items()},
         }
+        if self.changes and self.current is not None:
+            result["drift"] = drift(self.current, self.desired, self.changes)
+        if self.profile is not None:
+            result["profile"] = self.profile
+        return result
 
 
 def _as_id(ext_id: Any):
@@ -165,7 +175,8 @@ def targets_from_params(params):
         if (given_id is None) == (given_name is None):
             problems.append("%s: give exactly one of extension_id and extension_name" % where.rstrip("."))
             continue
-        target = Target(index=index, given=str(given_id if given_id is not None else given_name))
+        target = Target(index=index, given=str(given_id if given_id is not None else given_name),
+                        name=item.get("name"), profile=item.get("profile"))
         if given_id is not None:
             target.extension_id, problem = _check_extension_id(given_id, where)
             if problem:

@@ -72,9 +72,16 @@ options:
         elements: str
       name:
         description:
-          - Ignored; accepted so that an item of the RV(telphin.pbx.phone_properties_info#module:extensions)
-            result, with its C(properties) flattened into it, is valid input. Use C(extension_name) to name
-            an extension.
+          - The extension's full name, shown in messages and results. It does not select the extension (use
+            C(extension_name) for that); a listing, when the task makes one, replaces it.
+          - Accepted so that an item of the RV(telphin.pbx.phone_properties_info#module:extensions) result, with
+            its C(properties) flattened into it, is valid input.
+        type: str
+      profile:
+        description:
+          - A label for where this item's values come from, such as the profile of the
+            P(telphin.pbx.phone_profiles#role) role. Not sent; shown in bundle-conflict messages and returned
+            in RV(extensions[].profile).
         type: str
       bundle:
         description: Ignored (read-only); accepted for the same reason as C(name).
@@ -405,7 +412,7 @@ notes:
   - Request cost. A task sends one C(GET) per extension, one C(PUT) per extension that drifts, at most one
     token request, and, when any extension is named by O(extension_name), one listing of the account
     (one request per 100 extensions, plus one). Extensions given by id are not listed, so their results
-    carry no RV(extensions[].name).
+    carry a RV(extensions[].name) only when the item gives C(name).
 seealso:
   - module: telphin.pbx.phone_properties_info
   - module: telphin.pbx.extension_info
@@ -499,7 +506,7 @@ extensions:
       description: The extension's id (resolved from its name when a name was given).
       type: raw
     name:
-      description: The extension's full name, such as C(000*100), when it was named by C(extension_name).
+      description: The extension's full name, such as C(000*100), when it was named by C(extension_name) or the item gives C(name).
       type: str
     changed:
       description: Whether this extension was (or would be) changed.
@@ -514,6 +521,15 @@ extensions:
     msg:
       description: Why it failed, with the HTTP method, path, status and the API's own message.
       type: str
+    drift:
+      description: For each field that differed, its value before and after (secrets masked).
+      type: dict
+      returned: when the extension differed
+      sample: {"record_enabled": {"before": false, "after": true}}
+    profile:
+      description: The item's C(profile), when it has one.
+      type: str
+      returned: when the item has a C(profile)
     bundle_changes:
       description:
         - Bundle partners that the API changes along with this extension, which the task does not manage,
@@ -571,6 +587,7 @@ def argument_spec():
         reset=dict(type="list", elements="str", no_log=False),
         # Accepted so that an item of phone_properties_info, flattened, is valid input; not sent.
         name=dict(type="str"),
+        profile=dict(type="str"),
         bundle=dict(type="raw"),
         call_status_set_dt=dict(type="raw"),
     )

@@ -45,6 +45,31 @@ class Run:
         return "Run(rc=%s, result=%s)\n%s" % (self.rc, json.dumps(self.result, indent=1)[:3000], self.output[-3000:])
 
 
+def _ansible_env(sim, app, env):
+    environ = dict(os.environ)
+    environ.update(
+        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_DEPRECATION_WARNINGS="false",
+        TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=app[0], TELPHIN_APP_SECRET=app[1],
+    )
+    environ.update(env or {})
+    return environ
+
+
+def _run_playbook(path, environ, check, diff, verbosity):
+    args = [ANSIBLE_PLAYBOOK, str(path)]
+    if check:
+        args.append("--check")
+    if diff:
+        args.append("--diff")
+    if verbosity:
+        args.append("-" + "v" * verbosity)
+    proc = subprocess.run(args, env=environ, capture_output=True, text=True, timeout=300, check=False)
+    return proc.stdout + proc.stderr, proc.returncode
+
+
 @pytest.fixture
 def play(sim, tmp_path):
     """play(task, check=False, diff=False, verbosity=0, env=None) -> Run of one task on localhost."""
@@ -61,26 +86,24 @@ def play(sim, tmp_path):
         }]
         path = tmp_path / "playbook.yml"
         path.write_text(yaml.safe_dump(playbook, sort_keys=False))
-        environ = dict(os.environ)
-        environ.update(
-            ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
-            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-            ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-            ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_DEPRECATION_WARNINGS="false",
-            TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=app[0], TELPHIN_APP_SECRET=app[1],
-        )
-        environ.update(env or {})
-        args = [ANSIBLE_PLAYBOOK, str(path)]
-        if check:
-            args.append("--check")
-        if diff:
-            args.append("--diff")
-        if verbosity:
-            args.append("-" + "v" * verbosity)
-        proc = subprocess.run(args, env=environ, capture_output=True, text=True, timeout=300, check=False)
-        output = proc.stdout + proc.stderr
+        output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, diff, verbosity)
         result = json.loads(out.read_text()) if out.exists() else None
-        return Run(result, output, proc.returncode)
+        return Run(result, output, rc)
+
+    return run
+
+
+@pytest.fixture
+def play_role(sim, tmp_path):
+    """play_role(role, role_vars, check=False, verbosity=0) -> Run (no result; the output and exit code)."""
+
+    def run(role, role_vars, check=False, verbosity=0, env=None, app=("demo-app", "demo-secret")):
+        playbook = [{"hosts": "localhost", "connection": "local", "gather_facts": False,
+                     "roles": [dict(role=role, **role_vars)]}]
+        path = tmp_path / "role-playbook.yml"
+        path.write_text(yaml.safe_dump(playbook, sort_keys=False))
+        output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, False, verbosity)
+        return Run(None, output, rc)
 
     return run
 

@@ -887,3 +887,11 @@ def test_counters_thread_safe(rsps, ft):
     for thread in threads:
         thread.join(20)
     assert client.requests_sent == 200 and client.request_counts == {"GET": 200}
+
+
+def test_rate_limit_keeps_the_lowest_remaining_of_a_window_whatever_the_order_of_answers():
+    from ansible_collections.telphin.pbx.plugins.module_utils.client import _newer_budget
+    assert _newer_budget(None, {"limit": 10, "remaining": 5, "reset": 100})
+    assert not _newer_budget({"remaining": 3, "reset": 100}, {"remaining": 4, "reset": 100})  # arrived late
+    assert _newer_budget({"remaining": 3, "reset": 100}, {"remaining": 2, "reset": 99})
+    assert _newer_budget({"remaining": 0, "reset": 2}, {"remaining": 999, "reset": 3600})  # a new window

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: phone_profile_targets
+short_description: Turn phone profiles and their assignments into the items of one phone_properties task
+version_added: 0.1.0
+author:
+  - telphin.pbx maintainers (@telphin-pbx)
+description:
+  - Used by the P(telphin.pbx.phone_profiles#role) role. Matches the assignments against a listing of the
+    account (from M(telphin.pbx.extension_info)) and returns the O(telphin.pbx.phone_properties#module:extensions)
+    items, or every problem found.
+  - An assignment's O(assignments[].match) selects C(phone) extensions unless it gives another C(type);
+    C(name_regex) is searched in the full name and in the number, C(label_regex) in the label.
+    O(assignments[].extensions) and O(assignments[].match) add up.
+  - An extension matched by two assignments is a problem; nothing is applied then.
+options:
+  _input:
+    description: The account's extensions, as RV(telphin.pbx.extension_info#module:extensions) returns them.
+    type: list
+    elements: dict
+    required: true
+  profiles:
+    description: Profile name -> property values (and C(reset)).
+    type: dict
+    required: true
+  assignments:
+    description: Which extensions take which profile.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      profile:
+        description: The name of a profile.
+        type: str
+      extensions:
+        description: Ids, numbers or full names.
+        type: list
+        elements: raw
+      match:
+        description: C(type), C(status), C(name_regex), C(label_regex), C(extension_group_id).
+        type: dict
+      overrides:
+        description: Property values that win over the profile's.
+        type: dict
+'''
+
+EXAMPLES = r'''
+- name: Plan
+  ansible.builtin.set_fact:
+    plan: "{{ listing.extensions | telphin.pbx.phone_profile_targets(phone_profiles, phone_profile_assignments) }}"
+'''
+
+RETURN = r'''
+_value:
+  description: C(targets), the items for phone_properties (each with C(profile)), and C(problems), a list of messages.
+  type: dict
+'''
+
+from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, plan_profiles
+
+
+def phone_profile_targets(extensions, profiles, assignments):
+    try:
+        return {"targets": plan_profiles(profiles, assignments, extensions), "problems": []}
+    except ProfileError as exc:
+        return {"targets": [], "problems": exc.problems}
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"phone_profile_targets": phone_profile_targets}
