@@ -7,6 +7,7 @@ BIN=.venv/bin
 BUILD=.build
 
 rm -rf "$BUILD/dist" "$BUILD/demo-collections"
+export ANSIBLE_COLLECTIONS_PATH="$PWD/$BUILD/demo-collections"
 "$BIN/ansible-galaxy" collection build --force --output-path "$BUILD/dist" . > /dev/null
 "$BIN/ansible-galaxy" collection install --force -p "$BUILD/demo-collections" "$BUILD"/dist/telphin-pbx-*.tar.gz > /dev/null
 echo "== installed $(ls "$BUILD"/dist/) into $BUILD/demo-collections"
@@ -20,7 +21,7 @@ for _ in $(seq 100); do [ -s "$BUILD/demo.port" ] && break; sleep 0.1; done
 
 export TELPHIN_API_URL="http://127.0.0.1:$(cat "$BUILD/demo.port")"
 export TELPHIN_APP_ID=demo-app TELPHIN_APP_SECRET=demo-secret
-export ANSIBLE_COLLECTIONS_PATH="$PWD/$BUILD/demo-collections" ANSIBLE_PYTHON_INTERPRETER="$PWD/$BIN/python"
+export ANSIBLE_PYTHON_INTERPRETER="$PWD/$BIN/python"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-1}"
 echo "== simulator on $TELPHIN_API_URL (seed tests/simulator/seeds/demo.yml)"
 
