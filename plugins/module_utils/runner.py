@@ -23,6 +23,7 @@ MAX_PARALLEL = 32
 
 # Errors that every other request of the task would meet too: stop instead of repeating them.
 _TASK_WIDE_API_STATUSES = ("app_access_type_deny", "user_access_type_deny", "user_blocked", "rate_limit_exceeded")
+_STOPPED = "the task stopped after an error that every request would meet: %s"
 
 
 class PlanRefused(Exception):
@@ -49,8 +50,7 @@ def run_each(items, work, parallel):
 
     def guarded(target):
         if stop.is_set():
-            target.fail("not attempted: the task stopped after an error that every request would meet: %s"
-                        % reason[0])
+            target.fail("not attempted: " + _STOPPED % reason[0])
             return
         try:
             work(target)
@@ -120,8 +120,14 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     _report_bundle_effects(readable, warn)
 
     to_write = [t for t in readable if t.changes]
-    if not check_mode and not stopped:
-        _check_budget(client, len(to_write), allow_partial, warn)
+    shortfall = None if stopped else _budget_shortfall(client, len(to_write))
+    if shortfall and check_mode:
+        warn(shortfall + "; a real run now would stop before writing, unless allow_partial is set.")
+    elif shortfall and not allow_partial:
+        raise PlanRefused([shortfall + ". Run again after the reset, or set allow_partial=true to write what "
+                                       "the budget allows"])
+    elif shortfall:
+        warn(shortfall + "; allow_partial is set, so the writes go ahead until the API refuses them.")
 
     def put(target):
         target.properties = client.put_phone(target.extension_id, plan.put_body(target.desired, target.changes))
@@ -130,8 +136,7 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     if check_mode or stopped:
         for target in to_write:
             if stopped:
-                target.fail("not written: the task stopped after an error that every request would meet: %s"
-                            % stopped)
+                target.fail("not written: " + _STOPPED % stopped)
             else:
                 target.changed = True
                 target.properties = plan.predicted(target.current, target.desired, target.changes)
@@ -155,18 +160,13 @@ def _report_bundle_effects(targets, warn):
                     ", ".join("id %s" % partner for partner in target.bundle_effects)))
 
 
-def _check_budget(client, writes, allow_partial, warn):
+def _budget_shortfall(client, writes):
+    """Why the API's remaining hourly budget cannot cover the writes, or None when it can (or is unknown)."""
     budget = client.rate_limit
-    if not writes or not budget or budget.get("remaining") is None:
-        return
-    if budget["remaining"] >= writes:
-        return
-    msg = ("the plan needs %d write requests but only %d remain of the API's hourly budget "
-           "(it resets in %s s)" % (writes, budget["remaining"], budget.get("reset", "?")))
-    if not allow_partial:
-        raise PlanRefused([msg + ". Run again after the reset, or set allow_partial=true "
-                                 "to write what the budget allows"])
-    warn(msg + "; allow_partial is set, so the writes go ahead until the API refuses them.")
+    if not writes or not budget or budget.get("remaining") is None or budget["remaining"] >= writes:
+        return None
+    return ("the plan needs %d write requests but only %d remain of the API's hourly budget "
+            "(it resets in %s s)" % (writes, budget["remaining"], budget.get("reset", "?")))
 
 
 def request_summary(client):

@@ -116,6 +116,11 @@ def test_a_budget_that_cannot_cover_the_writes_refuses_the_plan():
     apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
                            allow_partial=True, warn=warnings.append)
     assert warnings and "allow_partial" in warnings[0]
+    audit = []
+    apply_phone_properties(FakeApi(phones(3, record_enabled=False), remaining=2),
+                           targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
+                           check_mode=True, warn=audit.append)
+    assert audit and "a real run now would stop before writing" in audit[0]
 
 
 def test_names_are_resolved_with_one_listing():
