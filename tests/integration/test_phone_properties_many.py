@@ -141,3 +141,15 @@ def test_a_budget_too_small_for_the_writes_stops_before_writing(sim, play):
     entries = partial.result["extensions"]
     assert sum(e["changed"] for e in entries) == 1 and sum(e["failed"] for e in entries) == 1, partial
     assert "429" in partial.result["msg"]
+
+
+def test_no_item_secret_appears_in_the_output_at_vvv(sim, play):
+    sim.set_phone(1012, {"conference_pin": "271828", "replace_pin": "161803"})
+    items = [{"extension_id": 1012, "conference_pin": "314159"},
+             {"extension_id": 1013, "replace_pin": "577215", "record_enabled": False}]
+    run = play(task(items), diff=True, verbosity=3)
+    assert run.rc == 0 and [e["changed"] for e in run.result["extensions"]] == [True, True], run
+    assert sim.phone(1012)["conference_pin"] == "314159" and sim.phone(1013)["replace_pin"] == "577215"
+    assert run.result["extensions"][0]["drift"]["conference_pin"]["before"] == "********"
+    for secret in ["271828", "161803", "314159", "577215", "demo-secret"]:
+        assert secret not in run.output and secret not in str(run.result), secret
