@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 import yaml
 
 from pbxsim import Simulator
@@ -106,6 +107,13 @@ def play_role(sim, tmp_path):
         return Run(None, output, rc)
 
     return run
+
+
+def issue_token(sim, app=("demo-app", "demo-secret")):
+    """A token obtained outside the task, for tests that pass access_token."""
+    answer = requests.post(sim.url + "/oauth/token", timeout=10, data={
+        "grant_type": "client_credentials", "client_id": app[0], "client_secret": app[1]})
+    return answer.json()["access_token"]
 
 
 def api_requests(sim, method=None):

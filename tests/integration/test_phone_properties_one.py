@@ -1,7 +1,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """phone_properties on one extension, as a user runs it: check, apply, again; diffs, errors, secrets."""
 
-from conftest import api_requests
+from conftest import api_requests, issue_token
 
 STANDARD = {"record_enabled": True, "incoming_limit": 1, "geo_list": "ru", "vm_mailto": "voicemail@example.com"}
 
@@ -82,9 +82,7 @@ def test_no_secret_appears_in_the_output_at_vvv(sim, play):
 
 
 def test_access_token_never_appears_at_vvv(sim, play):
-    import requests
-    token = requests.post(sim.url + "/oauth/token", data={"grant_type": "client_credentials",
-                          "client_id": "demo-app", "client_secret": "demo-secret"}).json()["access_token"]
+    token = issue_token(sim)
     run = play(task(extension_id=1001, label="Ivan Petrov"), verbosity=3,
                env={"TELPHIN_ACCESS_TOKEN": token, "TELPHIN_APP_ID": "", "TELPHIN_APP_SECRET": ""})
     assert run.rc == 0 and run.result["changed"] is False, run
@@ -202,3 +200,27 @@ def test_every_writable_field_converges_and_a_second_run_changes_nothing(sim, pl
     sim.clear_log()
     again = play(task(extension_id=1013, reset=nullable))
     assert again.result["changed"] is False and puts(sim) == [], again
+
+
+def test_a_dropped_connection_is_retried_and_a_persistent_one_is_reported(sim, play):
+    sim.set_faults({"drop": {"count": 1, "match": {"method": "PUT"}}})
+    run = play(task(extension_id=1006, record_enabled=True))
+    assert run.rc == 0 and run.result["changed"] is True, run
+    assert [e["status"] for e in puts(sim)] == [0, 200]
+
+    sim.reset()
+    sim.set_faults({"drop": {"count": 100, "match": {"method": "PUT"}}})
+    failed = play(task(extension_id=1006, record_enabled=True, max_retries=1))
+    msg = failed.result["msg"]
+    assert failed.result["failed"] is True and "1006" in msg and "connection" in msg, failed
+    assert "gave up after 1 retry" in msg
+
+
+def test_a_time_out_names_the_extension_and_the_limit(sim, play):
+    token = issue_token(sim)
+    sim.set_faults({"latency_ms": 1500})
+    run = play(task(extension_id=1006, record_enabled=True, timeout=0.5, max_retries=0),
+               env={"TELPHIN_ACCESS_TOKEN": token, "TELPHIN_APP_ID": "", "TELPHIN_APP_SECRET": ""})
+    msg = run.result["msg"]
+    assert run.result["failed"] is True and "1006" in msg and "timed out" in msg and "0.5" in msg, run
+    assert puts(sim) == []
