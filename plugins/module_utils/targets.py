@@ -149,13 +149,12 @@ def _check_extension_id(value, where):
 def targets_from_params(params):
     """The targets of a ``phone_properties`` task, each with its validated desired values.
 
-    An item's values
-    win over the task's; an item's ``reset`` wins over a task-level value and the other way round.
+    An item's value wins over the task's value or reset of the same field, and an item's ``reset`` wins
+    over the task's value. Task-level values are checked once, items only for what they add.
     Returns ``(targets, problems)``; every problem names the option (and the item's index).
     """
     task_values = {name: params.get(name) for name in WRITABLE_NAMES if params.get(name) is not None}
-    task_reset = list(params.get("reset") or [])
-    task_desired, problems = desired_properties(task_values, task_reset, "")
+    task_desired, problems = desired_properties(task_values, params.get("reset"), "")
     if problems:
         return [], problems
 
@@ -181,20 +180,11 @@ def targets_from_params(params):
             target.extension_id, problem = _check_extension_id(given_id, where)
             if problem:
                 problems.append(problem)
-        values = dict(task_values)
-        reset = list(task_reset)
-        for name in item.get("reset") or ():
-            values.pop(name, None)
-            if name not in reset:
-                reset.append(name)
-        for name in WRITABLE_NAMES:
-            if name in SECRET_NAMES and item.get(name) == MASK:
-                continue  # a masked secret copied from phone_properties_info: not a value to set
-            if item.get(name) is not None:
-                values[name] = item[name]
-                if name in reset:
-                    reset.remove(name)
-        target.desired, item_problems = desired_properties(values, reset, where)
+        # A masked secret copied from phone_properties_info is not a value to set.
+        item_values = {name: item[name] for name in WRITABLE_NAMES
+                       if item.get(name) is not None and not (name in SECRET_NAMES and item[name] == MASK)}
+        item_desired, item_problems = desired_properties(item_values, item.get("reset"), where)
         problems.extend(item_problems)
+        target.desired = dict(task_desired, **item_desired)
         targets.append(target)
     return targets, problems
