@@ -559,7 +559,9 @@ stats:
       type: dict
       sample: {"GET": 11, "PUT": 1, "POST": 1, "total": 13}
 rate_limit:
-  description: The API's rate-limit headers of the last answer that carried them.
+  description:
+    - The API's rate-limit headers as the task last knew them; C(remaining) is the lowest seen in the current
+      window, since parallel answers arrive out of order.
   returned: when the API sent them
   type: dict
   sample: {"limit": 10000, "remaining": 9987, "reset": 2741}
@@ -586,7 +588,8 @@ def argument_spec():
         extension_id=dict(type="raw"),
         extension_name=dict(type="str"),
         reset=dict(type="list", elements="str", no_log=False),
-        # Accepted so that an item of phone_properties_info, flattened, is valid input; not sent.
+        # Never sent. name and profile label the item in messages and results; bundle and
+        # call_status_set_dt are read-only and accepted so that a flattened phone_properties_info item fits.
         name=dict(type="str"),
         profile=dict(type="str"),
         bundle=dict(type="raw"),
