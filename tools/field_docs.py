@@ -50,6 +50,10 @@ def task_options(F, indent):
             facts.append("Synchronized across a bundle: the API sets it on every extension of the bundle.")
         if fld.secret:
             facts.append("Secret: never shown in output, diff or logs.")
+        if fld.writeonly:
+            facts.append("Write-only: the API never returns it, so it cannot be compared; a task that gives it "
+                         "sends it and reports a change every time. Give it in a task of its own, when the "
+                         "password must change.")
         if facts:
             lines.extend(_item(pad, " ".join(facts)))
         lines.append("%s  type: %s" % (pad, fld.type))

@@ -36,6 +36,7 @@ class Field:
     choices: Optional[tuple] = None
     minimum: Optional[int] = None
     readonly: bool = False  # returned by GET, refused by PUT
+    writeonly: bool = False  # accepted by PUT, never returned: cannot be compared, so always sent when given
     secret: bool = False  # masked in every output unless the user asks for secrets
     synced: bool = False  # carried by the API to every extension of a bundle
     check: Optional[Callable[[Any], None]] = dc_field(default=None, compare=False)  # format check, raises FieldError
@@ -189,6 +190,8 @@ FIELDS = (
     Field("call_status_id", INT, "Call status of the extension, an ID from C(/call_status/).", minimum=0),
     Field("transfer_after_call_end_to", STR, "Number the call is transferred to when the conversation ends.",
           canonical=_strip, comparable=_strip),
+    Field("password", STR, "SIP password of the terminal (not on the vendor's page; known from API clients).",
+          nullable=False, secret=True, writeonly=True),
     Field("allow_webrtc", BOOL, "Allow WebRTC clients (not on the vendor's page; known from API clients).",
           nullable=False, default=False),
     Field("bundle", "dict", "Bundle membership; managed by the bundle resource.", readonly=True),

@@ -47,10 +47,14 @@ def desired_properties(options, reset, prefix=""):
 
 
 def changes(current, desired):
-    """Names of the managed fields whose current value differs from the desired one, in table order."""
+    """Names of the managed fields whose current value differs from the desired one, in table order.
+
+    A write-only field (the SIP password) is never returned by the API, so it cannot be compared: when
+    it is managed, it is a change.
+    """
     return [fld.name for fld in F.WRITABLE
             if fld.name in desired
-            and F.comparable(fld, current.get(fld.name)) != F.comparable(fld, desired[fld.name])]
+            and (fld.writeonly or F.comparable(fld, current.get(fld.name)) != F.comparable(fld, desired[fld.name]))]
 
 
 def put_body(desired, changed_names):

@@ -147,6 +147,9 @@ options:
       network_permission_group_id:
         description: Same as the task-level option O(network_permission_group_id), for this extension.
         type: raw
+      password:
+        description: Same as the task-level option O(password), for this extension.
+        type: raw
       preserve_caller_id_number_att_tr:
         description: Same as the task-level option O(preserve_caller_id_number_att_tr), for this extension.
         type: raw
@@ -323,6 +326,13 @@ options:
       - "ID of the client's trusted networks, for I(auth_type) C(network) or C(both)."
       - "The API's default is C(0). At least C(0). Can be set to null with O(reset)."
     type: int
+  password:
+    description:
+      - "SIP password of the terminal (not on the vendor's page; known from API clients)."
+      - "Secret: never shown in output, diff or logs. Write-only: the API never returns it, so it cannot be
+        compared; a task that gives it sends it and reports a change every time. Give it in a task of its own,
+        when the password must change."
+    type: str
   preserve_caller_id_number_att_tr:
     description:
       - "Pass the caller's number on an attended transfer (*2)."
@@ -408,8 +418,8 @@ options:
     type: str
   # fields:task:end
 notes:
-  - Secrets (O(conference_pin), O(replace_pin), O(app_secret), O(access_token)) are masked in every output
-    and diff.
+  - Secrets (O(conference_pin), O(replace_pin), O(password), O(app_secret), O(access_token)) are masked in
+    every output and diff.
   - Request cost. A task sends one C(GET) per extension, one C(PUT) per extension that drifts, at most one
     token request, and, when any extension is named by O(extension_name), one listing of the account
     (one request per 100 extensions, plus one). Extensions given by id are not listed, so their results

@@ -224,3 +224,13 @@ def test_a_time_out_names_the_extension_and_the_limit(sim, play):
     msg = run.result["msg"]
     assert run.result["failed"] is True and "1006" in msg and "timed out" in msg and "0.5" in msg, run
     assert puts(sim) == []
+
+
+def test_a_sip_password_is_sent_every_time_and_never_shown(sim, play):
+    run = play(task(extension_id=1002, password="Zq9-new-sip-pass"), diff=True, verbosity=3)
+    assert run.rc == 0 and run.result["changes"] == ["password"], run
+    assert sim.phone(1002)["password"] == "Zq9-new-sip-pass"
+    assert "Zq9-new-sip-pass" not in run.output and "Zq9-new-sip-pass" not in str(run.result)
+    sim.clear_log()
+    again = play(task(extension_id=1002, password="Zq9-new-sip-pass"), check=True)
+    assert again.result["changed"] is True and puts(sim) == [], again  # write-only: cannot be compared

@@ -34,7 +34,8 @@ def test_every_field_of_the_vendor_page_is_in_the_table():
 
 def test_read_only_secret_and_synchronized_fields_are_as_documented():
     assert {f.name for f in F.FIELDS if f.readonly} == {"bundle", "call_status_set_dt"}
-    assert F.SECRET_NAMES == {"conference_pin", "replace_pin"}
+    assert F.SECRET_NAMES == {"conference_pin", "replace_pin", "password"}
+    assert [f.name for f in F.FIELDS if f.writeonly] == ["password"]
     assert F.SYNCED_NAMES == set(SYNCED)
 
 
@@ -112,6 +113,15 @@ def test_only_managed_fields_that_differ_are_changes_in_table_order():
     wanted = desired(incoming_limit=1, record_enabled=True, geo_list="ru")
     assert plan.changes(current, wanted) == ["incoming_limit", "record_enabled"]
     assert plan.put_body(wanted, plan.changes(current, wanted)) == {"incoming_limit": 1, "record_enabled": True}
+
+
+def test_the_write_only_password_is_a_change_whenever_it_is_managed_and_never_shown():
+    wanted = desired(password="S1p-secret", record_enabled=True)
+    assert plan.changes({"record_enabled": True}, wanted) == ["password"]
+    entry = plan.diff({"record_enabled": True}, wanted, ["password"])
+    assert entry["after"]["password"] == F.MASK + " (changed)" and "S1p-secret" not in repr(entry)
+    _desired, problems = plan.desired_properties({}, ["password"])
+    assert problems and "password cannot be null" in problems[0]
 
 
 def test_reset_is_a_change_only_when_the_field_holds_a_value():
