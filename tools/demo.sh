@@ -19,7 +19,8 @@ trap 'kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$BUILD/demo.port" ] && break; sleep 0.1; done
 [ -s "$BUILD/demo.port" ] || { echo "the simulator did not start:"; cat "$BUILD/demo-simulator.log"; exit 1; }
 
-export TELPHIN_API_URL="http://127.0.0.1:$(cat "$BUILD/demo.port")"
+TELPHIN_API_URL="http://127.0.0.1:$(cat "$BUILD/demo.port")"
+export TELPHIN_API_URL
 export TELPHIN_APP_ID=demo-app TELPHIN_APP_SECRET=demo-secret
 export ANSIBLE_PYTHON_INTERPRETER="$PWD/$BIN/python"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-1}"
