@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
+from .readings import parse_assignment
 from .seed import DEFAULT_SEED, SeedError
 
 
@@ -18,6 +19,27 @@ def _faults_arg(value):
     return json.loads(text)
 
 
+def _readings_arg(text, assignments):
+    """--readings (JSON text, or a JSON/YAML file) with each --reading NAME=VALUE over it."""
+    out = {}
+    if text is not None:
+        p = Path(text)
+        if p.is_file() and p.suffix.lower() in (".yml", ".yaml"):
+            import yaml
+            out = yaml.safe_load(p.read_text(encoding="utf-8"))
+        else:
+            try:
+                out = json.loads(p.read_text(encoding="utf-8") if p.is_file() else text)
+            except ValueError as exc:
+                raise ValueError("--readings is not JSON (nor a file): %s" % exc)
+        if not isinstance(out, dict):
+            raise ValueError("--readings must be a JSON object (or a file holding one)")
+    for a in assignments or ():
+        name, value = parse_assignment(a)
+        out[name] = value
+    return out
+
+
 def cmd_serve(args):
     from .server import Simulator
 
@@ -25,7 +47,7 @@ def cmd_serve(args):
         sim = Simulator(seed=args.seed, host=args.host, port=args.port, token_lifetime=args.token_lifetime,
                         rate_limit=args.rate_limit, latency_ms=args.latency_ms,
                         oauth_rate_limit=args.oauth_rate_limit, faults=_faults_arg(args.faults),
-                        verbose=args.verbose)
+                        readings=_readings_arg(args.readings, args.reading), verbose=args.verbose)
     except (SeedError, OSError, ValueError) as exc:
         print("pbxsim: %s" % exc, file=sys.stderr)
         return 2
@@ -75,6 +97,11 @@ def main(argv=None):
     s.add_argument("--latency-ms", type=float, default=0, help="added to every /api and /oauth request")
     s.add_argument("--oauth-rate-limit", type=int, default=20, help="token requests per second, 0 = no limit")
     s.add_argument("--faults", default=None, help="initial fault config: JSON text or a JSON file")
+    s.add_argument("--readings", default=None,
+                   help="readings over the seed's: JSON text, or a JSON/YAML file (see README.md, Readings)")
+    s.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                   help="one reading (repeatable; over --readings); VALUE is JSON or a plain string, "
+                        "e.g. null_sounds=true, omit_fields=vendor_example, per_page_max=20")
     s.add_argument("--port-file", default=None, help="write the port number here once listening")
     s.add_argument("--verbose", action="store_true", help="log each request to stderr")
     s.set_defaults(func=cmd_serve)

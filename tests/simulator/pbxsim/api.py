@@ -11,12 +11,11 @@ import threading
 from urllib.parse import parse_qs
 
 from . import fields
+from .readings import DEFAULTS as DEFAULT_READINGS
 from .state import Account, EXT_FIELDS
 
 API_PREFIX = "/api/ver1.0/"
 OAUTH_TOKEN = "/oauth/token"
-PER_PAGE_DEFAULT = 50
-PER_PAGE_MAX = 100
 MAX_BODY = 1024 * 1024
 
 _INT_RE = re.compile(r"^[0-9]+$")
@@ -71,7 +70,7 @@ def _mask_secret(d):
 
 
 class Api:
-    def __init__(self, seed, *, rate_limit, token_lifetime, clock, oauth_rate_limit=20):
+    def __init__(self, seed, *, rate_limit, token_lifetime, clock, oauth_rate_limit=20, readings=None):
         self.seed = seed
         self.rate_limit = rate_limit
         self.token_lifetime = token_lifetime
@@ -79,6 +78,7 @@ class Api:
         self.clock = clock
         self.lock = threading.RLock()
         self._oauth_times = collections.deque()
+        self.readings = readings or DEFAULT_READINGS  # a readings.Readings; replaced whole, read without the lock
         self.account = None
         self.reset()
 
@@ -86,15 +86,23 @@ class Api:
         with self.lock:
             self.account = Account(self.seed, rate_limit=self.rate_limit,
                                    token_lifetime=self.token_lifetime, clock=self.clock)
+            self.account.rate_scope = self.readings.rate_limit_scope
             self._oauth_times.clear()
 
+    def set_readings(self, readings):
+        with self.lock:
+            self.readings = readings
+            self.account.rate_scope = readings.rate_limit_scope
+
     # ---- helpers for the HTTP layer ----------------------------------------------------
-    def describe(self, path, headers, raw):
+    def describe(self, path, headers, raw, query=None):
         """(app_id, body for the log) of a request, with client_secret masked."""
         ctype = media_type(headers)
         body = None
         app_id = None
         if path.startswith("/oauth/"):
+            if query and isinstance(query.get("client_id"), str):
+                app_id = query["client_id"]
             if raw:
                 if ctype == "application/x-www-form-urlencoded":
                     try:
@@ -123,13 +131,26 @@ class Api:
                 app_id = self.account.token_app_id(token)
         return app_id, body
 
-    def rate_headers_for(self, headers, charge):
-        """Rate-limit headers for an /api answer produced outside handle() (faults)."""
+    def client_of(self, headers):
+        """The client id of the request's live token, or None."""
+        token = bearer_token(headers)
+        if not token:
+            return None
+        with self.lock:
+            ti = self.account.token_info(token)
+        return ti[1]["client_id"] if ti else None
+
+    def rate_headers_for(self, headers, charge, path=""):
+        """Rate-limit headers for an /api answer produced outside handle() (faults, readings' refusals)."""
         with self.lock:
             acc = self.account
             now = self.clock.now()
             ti = acc.token_info(bearer_token(headers) or "")
-            win = acc.window(ti[1]["client_id"] if ti else None)
+            resource = _resource(path[len(API_PREFIX):]) if path.startswith(API_PREFIX) else None
+            if ti:
+                win = acc.window(ti[1]["client_id"], ti[0]["app_id"], resource)
+            else:
+                win = acc.window(resource=resource)
             if charge and ti:
                 win.charge(now)
             return win.headers(now)
@@ -137,39 +158,23 @@ class Api:
     # ---- entry point --------------------------------------------------------------------
     def handle(self, method, path, query, headers, raw):
         if path == OAUTH_TOKEN or path.startswith("/oauth/"):
-            return self._oauth(method, path, headers, raw)
+            return self._oauth(method, path, query, headers, raw)
         if path.startswith(API_PREFIX):
             return self._api(method, path[len(API_PREFIX):], query, headers, raw)
         return error(404, "Not found: %s" % path, "not_found")
 
     # ---- OAuth --------------------------------------------------------------------------
-    def _oauth(self, method, path, headers, raw):
+    def _oauth(self, method, path, query, headers, raw):
         if path != OAUTH_TOKEN:
             return error(404, "Not found: %s" % path, "not_found")
         if method != "POST":
             return Response(405, {"error": "invalid_request", "error_description": "use POST"}, {"Allow": "POST"})
-        with self.lock:
-            if self.oauth_rate_limit:
-                now = self.clock.now()
-                while self._oauth_times and now - self._oauth_times[0] >= 1.0:
-                    self._oauth_times.popleft()
-                if len(self._oauth_times) >= self.oauth_rate_limit:
-                    return Response(429, {"error": "rate_limit_exceeded", "status": "rate_limit_exceeded",
-                                          "message": "Too many token requests: %d per second allowed"
-                                          % self.oauth_rate_limit}, {"X-RateLimit-Reset": "1"})
-                self._oauth_times.append(now)
-        ctype = media_type(headers)
-        if ctype != "application/x-www-form-urlencoded":
-            return oauth_error(400, "invalid_request",
-                               "the token request must be form-encoded (application/x-www-form-urlencoded)")
-        try:
-            pairs = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
-        except (UnicodeDecodeError, ValueError):
-            return oauth_error(400, "invalid_request", "malformed form body")
-        dup = [k for k, v in pairs.items() if len(v) > 1]
-        if dup:
-            return oauth_error(400, "invalid_request", "parameter repeated: %s" % ", ".join(dup))
-        form = {k: v[0] for k, v in pairs.items()}
+        refused = self._oauth_throttle()
+        if refused:
+            return refused
+        form, err = self._token_params(query, headers, raw)
+        if err:
+            return err
         grant = form.get("grant_type")
         if not grant:
             return oauth_error(400, "invalid_request", "grant_type is missing")
@@ -177,20 +182,62 @@ class Api:
             return oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
         client_id, secret = form.get("client_id"), form.get("client_secret")
         if not client_id or not secret:
-            return oauth_error(400, "invalid_request", "client_id and client_secret are required in the form body")
+            where = "the form body or the query" if self.readings.token_params_in_query else "the form body"
+            return oauth_error(400, "invalid_request", "client_id and client_secret are required in %s" % where)
         with self.lock:
             app = self.account.apps.get(client_id)
             ok = app is not None and hmac.compare_digest(app["secret"].encode(), secret.encode())
             if not ok:
                 return oauth_error(401, "invalid_client", "client authentication failed")
             token = self.account.issue_token(client_id)
-        return Response(200, {"access_token": token, "token_type": "Bearer",
-                              "expires_in": self.token_lifetime, "scope": "all"},
-                        {"Cache-Control": "no-store", "Pragma": "no-cache"})
+        body = {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime, "scope": "all"}
+        if self.readings.token_expires_in == "omit":
+            del body["expires_in"]
+        return Response(200, body, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _oauth_throttle(self):
+        """The per-second limit of token requests: a 429 Response, or None."""
+        if not self.oauth_rate_limit:
+            return None
+        with self.lock:
+            now = self.clock.now()
+            while self._oauth_times and now - self._oauth_times[0] >= 1.0:
+                self._oauth_times.popleft()
+            if len(self._oauth_times) >= self.oauth_rate_limit:
+                return Response(429, {"error": "rate_limit_exceeded", "status": "rate_limit_exceeded",
+                                      "message": "Too many token requests: %d per second allowed"
+                                      % self.oauth_rate_limit}, {"X-RateLimit-Reset": "1"})
+            self._oauth_times.append(now)
+        return None
+
+    def _token_params(self, query, headers, raw):
+        """(parameters, None) or (None, error Response). The vendor documents a form body; under the reading
+        token_params_in_query the query string may carry them too (the body wins where both do)."""
+        in_query = self.readings.token_params_in_query
+        pairs = {}
+        if raw or not in_query:
+            if media_type(headers) != "application/x-www-form-urlencoded":
+                return None, oauth_error(400, "invalid_request", "the token request must be form-encoded "
+                                                                 "(application/x-www-form-urlencoded)")
+            try:
+                pairs = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
+            except (UnicodeDecodeError, ValueError):
+                return None, oauth_error(400, "invalid_request", "malformed form body")
+        dup = [k for k, v in pairs.items() if len(v) > 1]
+        if dup:
+            return None, oauth_error(400, "invalid_request", "parameter repeated: %s" % ", ".join(dup))
+        form = {k: v[0] for k, v in pairs.items()}
+        if in_query and query:
+            for key in ("grant_type", "client_id", "client_secret"):
+                if key not in form and query.get(key) is not None:
+                    form[key] = query[key]
+        return form, None
 
     # ---- /api/ver1.0/ -------------------------------------------------------------------
     def _api(self, method, rel, query, headers, raw):
         token = bearer_token(headers)
+        route = _match(rel)
+        resource = route[0] if route else "other"
         with self.lock:
             acc = self.account
             now = self.clock.now()
@@ -198,44 +245,47 @@ class Api:
             if ti is None:
                 msg = ("Authorization required: send 'Authorization: Bearer <token>'" if not token
                        else "Invalid or expired access token")
-                return error(401, msg, headers={**acc.window().headers(now),
+                return error(401, msg, headers={**acc.window(resource=resource).headers(now),
                                                 "WWW-Authenticate": 'Bearer realm="api"'})
             app, user = ti[0], ti[1]  # (app, user) pair
-            win = acc.window(user["client_id"])
+            win = acc.window(user["client_id"], app["app_id"], resource)
             allowed = win.charge(now)
             rl = win.headers(now)
             if not allowed:
-                return error(429, "Rate limit exceeded: the hourly request budget of client %s is spent; "
-                             "it resets in %s seconds" % (user["client_id"], rl["X-RateLimit-Reset"]),
+                return error(429, "Rate limit exceeded: the hourly request budget of %s is spent; it resets in %s "
+                             "seconds" % (self._budget_owner(app, user, resource), rl["X-RateLimit-Reset"]),
                              "rate_limit_exceeded", rl)
             if user["blocked"]:
                 return error(403, "User %s is blocked" % user["login"], "user_blocked", rl)
-            resp = self._route(method, rel, query, headers, raw, app, user)
+            resp = self._route(route, method, rel, query, headers, raw, app, user)
         resp.headers.update(rl)
         return resp
 
-    def _route(self, method, rel, query, headers, raw, app, user):
-        for name, rx, methods in _ROUTES:
-            m = rx.match(rel)
-            if not m:
-                continue
-            if method not in methods:
-                return error(405, "Method %s is not allowed here; allowed: %s" % (method, ", ".join(methods)),
-                             "method_not_allowed", {"Allow": ", ".join(methods)})
-            if name == "user":
-                return self._user(user)
-            if name == "extensions":
-                return self._extensions(user, m.group("ref"), query)
-            if name == "extension":
-                return self._extension(user, m.group("ref"))
-            if name == "phone":
-                if method == "GET":
-                    return self._phone_get(user, m.group("ref"))
-                return self._phone_put(app, user, m.group("ref"), headers, raw)
-        hint = ""
-        if not rel.endswith("/") and any(rx.match(rel + "/") for _name, rx, _handler in _ROUTES):
-            hint = " (paths end with a slash)"
-        return error(404, "Not found: %s%s%s" % (API_PREFIX, rel, hint), "not_found")
+    def _budget_owner(self, app, user, resource):
+        scope = self.account.rate_scope
+        if scope == "application":
+            return "application %s" % app["app_id"]
+        if scope == "resource":
+            return "client %s for the %s resource" % (user["client_id"], resource)
+        return "client %s" % user["client_id"]
+
+    def _route(self, route, method, rel, query, headers, raw, app, user):
+        if route is None:
+            hint = " (paths end with a slash)" if not rel.endswith("/") and _match(rel + "/") else ""
+            return error(404, "Not found: %s%s%s" % (API_PREFIX, rel, hint), "not_found")
+        name, m, methods = route
+        if method not in methods:
+            return error(405, "Method %s is not allowed here; allowed: %s" % (method, ", ".join(methods)),
+                         "method_not_allowed", {"Allow": ", ".join(methods)})
+        if name == "user":
+            return self._user(user)
+        if name == "extensions":
+            return self._extensions(user, m.group("ref"), query)
+        if name == "extension":
+            return self._extension(user, m.group("ref"))
+        if method == "GET":
+            return self._phone_get(user, m.group("ref"))
+        return self._phone_put(app, user, m.group("ref"), headers, raw)
 
     def _user(self, user):
         keys = ("id", "login", "client_id", "extension_id", "extension_group_id", "access", "admin",
@@ -254,19 +304,28 @@ class Api:
             return error(404, "Client %s not found" % cid, "client_not_found")
         if cid != user["client_id"]:
             return error(403, "Access denied to client %s" % cid, "access_denied")
+        r = self.readings
         ints = {}
-        for key, minimum in (("page", 1), ("per_page", 1), ("extension_group_id", 0)):
+        checked = (("per_page", 1), ("extension_group_id", 0)) + (() if r.ignore_page else (("page", 1),))
+        for key, minimum in checked:
             if key in query:
                 v = query[key]
                 if not _INT_RE.match(v) or int(v) < minimum:
                     return error(400, "Query parameter %s must be an integer >= %d, got %r" % (key, minimum, v),
                                  "validation_error")
                 ints[key] = int(v)
-        page = ints.get("page", 1)
-        per_page = min(ints.get("per_page", PER_PAGE_DEFAULT), PER_PAGE_MAX)
+        per_page = ints.get("per_page", r.per_page_default)
+        if per_page > r.per_page_max:
+            if r.per_page_over_max == "reject":
+                return error(400, "Query parameter per_page must be at most %d, got %d" % (r.per_page_max, per_page),
+                             "validation_error")
+            per_page = r.per_page_max
+        start = (ints.get("page", 1) - 1) * per_page  # no "page" under the reading ignore_page
+        return Response(200, self._list_page(user, cid, query, ints.get("extension_group_id"), start, per_page))
+
+    def _list_page(self, user, cid, query, fgroup, start, per_page):
+        acc = self.account
         ftype, fstatus, fname = query.get("type"), query.get("status"), query.get("name")
-        fgroup = ints.get("extension_group_id")
-        start = (page - 1) * per_page
         out = []
         skipped = 0
         for eid in acc.ext_ids:
@@ -287,7 +346,7 @@ class Api:
             out.append({k: e[k] for k in EXT_FIELDS})
             if len(out) >= per_page:
                 break
-        return Response(200, out)
+        return out
 
     def _resolve(self, user, ref):
         acc = self.account
@@ -326,7 +385,12 @@ class Api:
         ext, err = self._phone_ext(user, ref)
         if err:
             return err
-        return Response(200, self.account.phone_view(ext["id"]))
+        return Response(200, self._phone_answer(ext["id"]))
+
+    def _phone_answer(self, ext_id):
+        view = self.account.phone_view(ext_id)
+        r = self.readings
+        return r.shape_phone(view) if r.shapes_phone else view
 
     def _phone_put(self, app, user, ref, headers, raw):
         if app["access"] != "All":
@@ -345,8 +409,24 @@ class Api:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             return error(400, "The request body is not valid JSON: %s" % exc, "validation_error")
-        clean, errors = fields.validate_update(body)
+        r = self.readings
+        clean, errors = fields.validate_update(body, ignore_readonly=r.readonly_in_put == "ignore")
         if errors:
             return error(400, fields.format_errors(errors), "validation_error")
-        self.account.update_phone(ext["id"], clean)
-        return Response(200, self.account.phone_view(ext["id"]))
+        self.account.update_phone(ext["id"], r.store_sounds(clean), sync_inactive=r.bundle_sync_inactive)
+        return Response(200, self._phone_answer(ext["id"]))
+
+
+def _match(rel):
+    """(route name, match, methods) of a path below the API prefix, or None."""
+    for name, rx, methods in _ROUTES:
+        m = rx.match(rel)
+        if m:
+            return name, m, methods
+    return None
+
+
+def _resource(rel):
+    """The resource a path counts against under the reading rate_limit_scope "resource"."""
+    route = _match(rel)
+    return route[0] if route else "other"

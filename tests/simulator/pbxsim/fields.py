@@ -10,7 +10,8 @@ Rules taken from the page:
 - nullable: strings, longs/ints (the page's own example sends ``"hold_music": null``),
   ``record_format``, ``record_stereo`` and ``intercom``; booleans with a true/false default
   and ``auth_type`` are not nullable.
-- read-only: ``bundle`` and ``call_status_set_dt`` (rejected in a PUT body).
+- read-only: ``bundle`` and ``call_status_set_dt`` (rejected in a PUT body; dropped silently under the
+  reading ``readonly_in_put: ignore``).
 - write-only: ``password`` (accepted and stored, never returned).
 """
 
@@ -189,8 +190,10 @@ def _short(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validate_update(body):
-    """Validate a PUT body. Returns (clean_dict, errors); errors is a list of (field, text)."""
+def validate_update(body, ignore_readonly=False):
+    """Validate a PUT body. Returns (clean_dict, errors); errors is a list of (field, text).
+
+    Read-only fields are errors, or silently dropped with ``ignore_readonly`` (reading readonly_in_put)."""
     if not isinstance(body, dict):
         return {}, [(None, "the request body must be a JSON object, got %s" % _type_name(body))]
     clean, errors = {}, []
@@ -200,7 +203,8 @@ def validate_update(body):
             errors.append((name, "unknown field"))
             continue
         if field.readonly:
-            errors.append((name, "field is read-only"))
+            if not ignore_readonly:
+                errors.append((name, "field is read-only"))
             continue
         err = check_value(field, value)
         if err:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import fields
+from . import fields, readings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SEED = PACKAGE_DIR.parent / "seeds" / "demo.yml"
@@ -22,7 +22,7 @@ USER_ACCESS = ("full", "read_only")
 APP_ACCESS = ("All", "Call API")
 
 TOP_KEYS = {"description", "clients", "users", "applications", "extension_groups",
-            "extensions", "bundles", "phone_defaults"}
+            "extensions", "bundles", "phone_defaults", "readings"}
 CLIENT_KEYS = {"id", "prefix", "name", "domain", "rate_limit"}
 USER_KEYS = {"id", "login", "client_id", "extension_id", "extension_group_id", "access", "admin",
              "dealer_id", "timezone", "extra_params", "blocked"}
@@ -100,6 +100,10 @@ def _check_phone(where, props, allow_readonly=True):
 def normalise(data):
     _keys("seed", data, TOP_KEYS)
     out = {"description": data.get("description")}
+    try:  # every switch with its value: the seed's readings over the defaults
+        out["readings"] = readings.parse(data.get("readings")).as_dict()
+    except readings.ReadingsError as exc:
+        raise SeedError("readings: %s" % exc)
 
     clients = data.get("clients") or []
     if not clients:

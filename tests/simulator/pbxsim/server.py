@@ -1,5 +1,5 @@
-"""HTTP layer (http.server, HTTP/1.1 keep-alive), faults, request log, admin endpoint,
-and the Simulator object that ties them together."""
+"""HTTP layer (http.server, HTTP/1.1 keep-alive), request log, and the Simulator object that ties the
+API, the readings, the faults (flow.py) and the admin endpoint (admin.py) together."""
 
 import copy
 import gzip
@@ -11,14 +11,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .api import MAX_BODY, Api, Response, error
-from .faults import FaultError, Faults
+from . import admin, flow
+from . import readings as readings_mod
+from .api import MAX_BODY, Api, error
+from .faults import Faults
 from .seed import load_seed
 from .state import Clock
 
-ADMIN_PREFIX = "/__sim__/"
+ADMIN_PREFIX = admin.PREFIX
 _FAULTED = re.compile(r"^/(api|oauth)(/|$)")
-_MALFORMED = b'{"auth_type": "digest", "hangup_timeout": 60, "geo_list": "R'
 
 
 class _BadRequest(Exception):
@@ -174,8 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = split.path
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        log_query = query
         if "client_secret" in query:  # never let a secret reach the log
-            query["client_secret"] = "***"
+            log_query = dict(query, client_secret="***")
         use_gzip = accepts_gzip(self.headers.get("Accept-Encoding"))
         try:
             raw = self._read_body()
@@ -185,51 +187,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         if path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/"):
-            self._send(sim._admin(method, path, query, raw), use_gzip, method)
+            self._send(admin.handle(sim, method, path, query, raw), use_gzip, method)
             return
 
-        faulted = bool(_FAULTED.match(path))
-        latency, action = sim._faults.decide(method, path) if faulted else (0.0, None)
-        delay = sim.latency_ms / 1000.0 + latency
-        if delay > 0:
-            time.sleep(delay)
-        app_id, log_body = sim._api.describe(path, self.headers, raw)
-        is_api = path.startswith("/api/")
-        kind, spec = action if action else (None, None)
-
-        resp = None
-        if kind == "drop" and not spec["after"]:
-            resp = "drop"
-        elif kind == "rate_limited":
-            hdr = {}
-            if is_api:
-                hdr = sim._api.rate_headers_for(self.headers, charge=False)
-                hdr["X-RateLimit-Remaining"] = "0"
-                hdr["X-RateLimit-Reset"] = str(spec["reset"])
-            else:
-                hdr["X-RateLimit-Reset"] = str(spec["reset"])
-            resp = error(429, "Rate limit exceeded (simulated); resets in %s seconds" % spec["reset"],
-                         "rate_limit_exceeded", hdr)
-        elif kind == "fail" and not spec["after"] or kind == "fail_ratio":
-            hdr = sim._api.rate_headers_for(self.headers, charge=True) if is_api else {}
-            resp = error(spec["status"], spec["message"], spec["api_status"], hdr)
-        if resp is None:
-            resp = sim._api.handle(method, path, query, self.headers, raw)
-            if kind == "drop":
-                resp = "drop"
-            elif kind == "fail":
-                resp = error(spec["status"], spec["message"], spec["api_status"],
-                             {k: v for k, v in resp.headers.items() if k.startswith("X-RateLimit-")})
-            elif kind == "malformed":
-                resp = Response(200, _MALFORMED, {**resp.headers, "Content-Type": "application/json"})
-
-        status = 0 if resp == "drop" else resp.status
+        req = flow.Request(method, path, query, self.headers, raw, bool(_FAULTED.match(path)))
+        app_id, log_body = sim._api.describe(path, self.headers, raw, query)
+        out = flow.serve(sim, req)
+        resp = out.resp
         sim._record({
-            "method": method, "path": path, "query": query, "body": log_body, "status": status,
+            "method": method, "path": path, "query": log_query, "body": log_body,
+            "status": 0 if resp is flow.DROP else resp.status,
             "time": wall, "duration_ms": round((time.perf_counter() - t0) * 1000.0, 3),
-            "app_id": app_id, "gzip": use_gzip,
+            "app_id": app_id, "gzip": use_gzip, "fault": out.fault, "applied": out.applied,
         })
-        if resp == "drop":
+        if resp is flow.DROP:
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -243,15 +214,18 @@ class Simulator:
     """An in-process PBX API server. See README.md."""
 
     def __init__(self, seed=None, host="127.0.0.1", port=0, token_lifetime=3600, rate_limit=100000,
-                 faults=None, latency_ms=0, oauth_rate_limit=20, verbose=False):
+                 faults=None, latency_ms=0, oauth_rate_limit=20, verbose=False, readings=None):
         self.host = host
         self.port = port
         self.latency_ms = float(latency_ms or 0)
         self.verbose = verbose
         self.clock = Clock()
         self._seed = load_seed(seed)
+        # the readings a reset restores: the seed's, with the constructor's (or command line's) over them
+        self._start_readings = readings_mod.parse(readings, base=readings_mod.parse(self._seed["readings"]))
         self._api = Api(self._seed, rate_limit=rate_limit, token_lifetime=token_lifetime,
-                        clock=self.clock, oauth_rate_limit=oauth_rate_limit)
+                        clock=self.clock, oauth_rate_limit=oauth_rate_limit, readings=self._start_readings)
+        self._inflight = flow.InFlight()
         self._faults = Faults()
         if faults:
             self._faults.set(faults)
@@ -326,8 +300,25 @@ class Simulator:
     def faults(self):
         return self._faults.get()
 
+    # ---- readings ---------------------------------------------------------------------
+    @property
+    def readings(self):
+        """Every switch and its current value (a new dict)."""
+        return self._api.readings.as_dict()
+
+    @readings.setter
+    def readings(self, mapping):
+        """Replace: the switches named take the values given, the others their defaults."""
+        self._api.set_readings(readings_mod.parse(mapping))
+
+    def set_readings(self, **switches):
+        """Merge: change the switches named, keep the others; answers the readings as they now stand."""
+        self._api.set_readings(readings_mod.parse(switches, base=self._api.readings))
+        return self.readings
+
     # ---- state ------------------------------------------------------------------------
     def reset(self):
+        self._api.set_readings(self._start_readings)
         self._api.reset()
         self.clock.offset = 0.0
         with self._log_lock:
@@ -364,88 +355,17 @@ class Simulator:
             acc = self._api.account
             return [dict(acc.extensions[i]) for i in acc.ext_ids]
 
-    def set_rate_limit(self, limit=None, remaining=None, reset=None, client_id=None):
+    def set_rate_limit(self, limit=None, remaining=None, reset=None, client_id=None, app_id=None, resource=None):
+        """Adjust a client's hourly window (default: the first client). Under the reading rate_limit_scope
+        "application" / "resource" every window of the client is adjusted, or only the one of app_id /
+        resource when given; answers the (first) adjusted window."""
         with self._api.lock:
-            win = self._api.account.window(client_id)
             now = self.clock.now()
-            win.adjust(now, limit=limit, remaining=remaining, reset=reset)
-            return win.as_dict(now)
+            wins = self._api.account.windows_of(client_id, app_id, resource)
+            for win in wins:
+                win.adjust(now, limit=limit, remaining=remaining, reset=reset)
+            return wins[0].as_dict(now)
 
-    def rate_limit(self, client_id=None):
+    def rate_limit(self, client_id=None, app_id=None, resource=None):
         with self._api.lock:
-            return self._api.account.window(client_id).as_dict(self.clock.now())
-
-    # ---- admin endpoint ---------------------------------------------------------------
-    def _admin(self, method, path, query, raw):
-        rel = path[len(ADMIN_PREFIX):] if path.startswith(ADMIN_PREFIX) else ""
-        try:
-            body = json.loads(raw.decode("utf-8")) if raw else None
-        except (UnicodeDecodeError, ValueError):
-            return error(400, "admin: body is not JSON", "bad_request")
-
-        def allow(*methods):
-            return error(405, "admin: use %s" % ", ".join(methods), "method_not_allowed",
-                         {"Allow": ", ".join(methods)})
-
-        try:
-            if rel == "log":
-                if method == "GET":
-                    return Response(200, self.log)
-                if method == "DELETE":
-                    self.clear_log()
-                    return Response(204)
-                return allow("GET", "DELETE")
-            if rel == "faults":
-                if method == "GET":
-                    return Response(200, self.faults())
-                if method == "PUT":
-                    self.set_faults(body or {})
-                    return Response(200, self.faults())
-                if method == "DELETE":
-                    self.clear_faults()
-                    return Response(204)
-                return allow("GET", "PUT", "DELETE")
-            if rel == "reset":
-                if method != "POST":
-                    return allow("POST")
-                self.reset()
-                return Response(200, {"reset": True})
-            if rel == "revoke-tokens":
-                if method != "POST":
-                    return allow("POST")
-                return Response(200, {"revoked": self.revoke_tokens()})
-            if rel == "rate-limit":
-                if method == "GET":
-                    return Response(200, self.rate_limit())
-                if method != "POST":
-                    return allow("GET", "POST")
-                body = body or {}
-                if not isinstance(body, dict) or set(body) - {"limit", "remaining", "reset", "client_id"}:
-                    return error(400, "admin: body must be {limit, remaining, reset}", "bad_request")
-                return Response(200, self.set_rate_limit(**body))
-            if rel == "advance-clock":
-                if method != "POST":
-                    return allow("POST")
-                if not isinstance(body, dict) or not isinstance(body.get("seconds"), (int, float)):
-                    return error(400, "admin: body must be {seconds}", "bad_request")
-                self.advance_clock(body["seconds"])
-                return Response(200, {"offset": self.clock.offset})
-            if rel == "extensions":
-                if method != "GET":
-                    return allow("GET")
-                return Response(200, self.extensions())
-            m = re.match(r"^phone/([0-9]+)$", rel.rstrip("/"))
-            if m:
-                try:
-                    if method == "GET":
-                        return Response(200, self.phone(m.group(1)))
-                    if method == "PUT":
-                        if not isinstance(body, dict):
-                            return error(400, "admin: body must be an object", "bad_request")
-                        return Response(200, self.set_phone(m.group(1), body))
-                except KeyError as exc:
-                    return error(404, "admin: %s" % exc.args[0], "not_found")
-                return allow("GET", "PUT")
-        except (FaultError, TypeError, ValueError) as exc:
-            return error(400, "admin: %s" % exc, "bad_request")
-        return error(404, "admin: unknown endpoint %s" % path, "not_found")
+            return self._api.account.windows_of(client_id, app_id, resource)[0].as_dict(self.clock.now())

@@ -9,6 +9,8 @@ import time
 from . import fields
 
 RATE_WINDOW = 3600  # seconds: the vendor's limits are hourly
+# The /api resources, each with its own budget under the reading rate_limit_scope "resource".
+RESOURCES = ("user", "extensions", "extension", "phone", "other")
 
 EXT_FIELDS = ("id", "name", "label", "type", "status", "domain", "create_date", "client_id",
               "extension_group_id", "caller_id_name", "dial_rule_id", "dial_rule_limit", "extra_params")
@@ -117,8 +119,12 @@ class Account:
                 for name in fields.SYNC_EXTENSION:
                     self.extensions[m][name] = main_ext[name]
         self.tokens = {}
-        self.windows = {cid: Window(c["rate_limit"] if c["rate_limit"] is not None else rate_limit)
-                        for cid, c in self.clients.items()}
+        self.default_limit = rate_limit
+        self.rate_scope = "client"  # the reading rate_limit_scope; set by the API layer
+        self.windows = {}  # (scope key) -> Window, made on first use
+        self.client_apps = {cid: [] for cid in self.clients}
+        for app_id, a in self.apps.items():
+            self.client_apps[self.users[a["user"]]["client_id"]].append(app_id)
 
     # ---- tokens -------------------------------------------------------------------------
     def issue_token(self, app_id):
@@ -180,8 +186,11 @@ class Account:
             out["password"] = p.get("password")
         return out
 
-    def update_phone(self, ext_id, clean):
-        """Apply a validated PUT body (merge) and synchronise bundle members."""
+    def update_phone(self, ext_id, clean, sync_inactive=True):
+        """Apply a validated PUT body (merge) and synchronise bundle members.
+
+        ``sync_inactive`` (reading bundle_sync_inactive): whether members whose ``active`` is false take part
+        in synchronisation; when false they neither receive synchronized values nor pass theirs on."""
         p = self.phones[ext_id]
         for name, value in clean.items():
             if name == "label":
@@ -191,13 +200,19 @@ class Account:
         if "call_status_id" in clean:
             p["call_status_set_dt"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.clock.now()))
         bundle = self.bundle_of.get(ext_id)
-        if bundle is not None:
-            synced = [n for n in fields.SYNC_PHONE if n in clean]
-            for other in [bundle["main"]] + bundle["members"]:
-                if other == ext_id:
-                    continue
-                for name in synced:
-                    self.phones[other][name] = copy.deepcopy(clean[name])
+        if bundle is None:
+            return
+        synced = [n for n in fields.SYNC_PHONE if n in clean]
+        if not synced:
+            return
+        active = bundle["active"]
+        if not sync_inactive and not active.get(ext_id, True):
+            return  # an inactive member is outside synchronisation: it passes nothing on
+        for other in [bundle["main"]] + bundle["members"]:
+            if other == ext_id or (not sync_inactive and not active.get(other, True)):
+                continue
+            for name in synced:
+                self.phones[other][name] = copy.deepcopy(clean[name])
 
     def set_phone_raw(self, ext_id, props):
         p = self.phones[ext_id]
@@ -210,5 +225,44 @@ class Account:
                 p[name] = copy.deepcopy(value)
 
     # ---- rate limit ---------------------------------------------------------------------
-    def window(self, client_id=None):
-        return self.windows[client_id if client_id is not None else self.first_client]
+    # One hourly budget per client (scope "client"), per application ("application") or per client and
+    # resource ("resource"), following the reading rate_limit_scope held in self.rate_scope.
+    def _key(self, client_id, app_id, resource):
+        scope = self.rate_scope
+        if scope == "client":
+            return client_id
+        if scope == "application":
+            if app_id is None:
+                apps = self.client_apps.get(client_id)
+                app_id = apps[0] if apps else None
+            return ("application", app_id)
+        return ("resource", client_id, resource or "phone")
+
+    def window(self, client_id=None, app_id=None, resource=None):
+        """The window a request of this client/application/resource spends under the current scope."""
+        if client_id is None:
+            client_id = self.app_client(app_id) if app_id is not None else self.first_client
+        key = self._key(client_id, app_id, resource)
+        win = self.windows.get(key)
+        if win is None:
+            limit = self.clients[client_id]["rate_limit"]
+            win = self.windows[key] = Window(limit if limit is not None else self.default_limit)
+        return win
+
+    def windows_of(self, client_id=None, app_id=None, resource=None):
+        """Every window of a client under the current scope (or only the one named by app_id/resource)."""
+        if client_id is None:
+            client_id = self.app_client(app_id) if app_id is not None else self.first_client
+        if client_id not in self.clients:
+            raise KeyError("no client %s" % client_id)
+        if self.rate_scope == "application" and app_id is None:
+            return [self.window(client_id, a) for a in self.client_apps[client_id]] or [self.window(client_id)]
+        if self.rate_scope == "resource" and resource is None:
+            return [self.window(client_id, resource=r) for r in RESOURCES]
+        return [self.window(client_id, app_id, resource)]
+
+    def app_client(self, app_id):
+        app = self.apps.get(app_id)
+        if app is None:
+            raise KeyError("no application %s" % app_id)
+        return self.users[app["user"]]["client_id"]

@@ -13,8 +13,10 @@ def test_log_entries(sim):
     assert [e["seq"] for e in log] == [1, 2, 3]
     tok, lst, put = log
     for e in log:
-        assert set(e) == {"seq", "method", "path", "query", "body", "status", "time", "duration_ms", "app_id", "gzip"}
+        assert set(e) == {"seq", "method", "path", "query", "body", "status", "time", "duration_ms", "app_id", "gzip",
+                          "fault", "applied"}
         assert e["app_id"] == "demo-app" and e["gzip"] is True
+        assert e["fault"] is None and e["applied"] is True
         assert isinstance(e["time"], float) and e["duration_ms"] >= 0
     assert tok["method"] == "POST" and tok["path"] == "/oauth/token" and tok["status"] == 200
     assert tok["body"] == {"grant_type": "client_credentials", "client_id": "demo-app", "client_secret": "***"}
@@ -22,6 +24,16 @@ def test_log_entries(sim):
     assert lst["query"] == {"type": "phone", "per_page": "10"} and lst["body"] is None
     assert put["body"] == {"hangup_timeout": 30} and put["status"] == 200
     assert log[0]["time"] <= log[1]["time"] <= log[2]["time"]
+
+
+def test_applied_says_whether_a_put_took_effect(sim):
+    c = ApiClient(sim)
+    c.put("extension/1013/phone/", {"hangup_timeout": 0})        # validation error: nothing stored
+    c.put("extension/1013/phone/", {"hangup_timeout": 30})       # stored
+    c.put("extension/1033/phone/", {"hangup_timeout": 30})       # not a phone
+    ApiClient(sim, "readonly-app").put("extension/1013/phone/", {"hangup_timeout": 31})  # read-only user
+    puts = [(e["status"], e["applied"], e["fault"]) for e in sim.log if e["method"] == "PUT"]
+    assert puts == [(400, False, None), (200, True, None), (404, False, None), (403, False, None)]
 
 
 def test_secret_never_logged(sim):
