@@ -314,8 +314,10 @@ class Api:
                     return error(400, "Query parameter %s must be an integer >= %d, got %r" % (key, minimum, v),
                                  "validation_error")
                 ints[key] = int(v)
-        per_page = ints.get("per_page", r.per_page_default)
-        if per_page > r.per_page_max:
+        per_page = ints.get("per_page")
+        if per_page is None:
+            per_page = min(r.per_page_default, r.per_page_max)
+        elif per_page > r.per_page_max:
             if r.per_page_over_max == "reject":
                 return error(400, "Query parameter per_page must be at most %d, got %d" % (r.per_page_max, per_page),
                              "validation_error")

@@ -86,7 +86,8 @@ SWITCHES = {s.name: s for s in (
            "which fields a GET/PUT answer holds (the example answer lacks five)"),
     Switch("null_sounds", False, "true / false", _bool,
            "sound ids: default 0, example answer null"),
-    Switch("per_page_default", 50, "integer >= 1", _int(1), "default per_page of the listing"),
+    Switch("per_page_default", 50, "integer >= 1 (capped at per_page_max)", _int(1),
+           "default per_page of the listing"),
     Switch("per_page_max", 100, "integer >= 1", _int(1), "maximum per_page of the listing"),
     Switch("per_page_over_max", "clamp", '"clamp" / "reject"', _choice("clamp", "reject"),
            "what a per_page above the maximum gets"),
@@ -167,9 +168,6 @@ def parse(mapping=None, base=None):
     values["omit_fields"] = tuple(values["omit_fields"])
     for name, value in mapping.items():
         values[name] = SWITCHES[name].check(name, value)
-    if values["per_page_default"] > values["per_page_max"]:
-        raise ReadingsError("reading per_page_default (%d) must not exceed per_page_max (%d)"
-                            % (values["per_page_default"], values["per_page_max"]))
     return Readings(values)
 
 

@@ -192,12 +192,13 @@ class Account:
         ``sync_inactive`` (reading bundle_sync_inactive): whether members whose ``active`` is false take part
         in synchronisation; when false they neither receive synchronized values nor pass theirs on."""
         p = self.phones[ext_id]
+        status_changed = "call_status_id" in clean and clean["call_status_id"] != p.get("call_status_id")
         for name, value in clean.items():
             if name == "label":
                 self.extensions[ext_id]["label"] = value
             else:
                 p[name] = copy.deepcopy(value)
-        if "call_status_id" in clean:
+        if status_changed:  # "set by the server when call_status_id changes" (api-notes.md)
             p["call_status_set_dt"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.clock.now()))
         bundle = self.bundle_of.get(ext_id)
         if bundle is None:

@@ -62,6 +62,15 @@ def test_call_status_sets_timestamp(api):
     assert time.strptime(p["call_status_set_dt"], "%Y-%m-%d %H:%M:%S")
 
 
+def test_call_status_timestamp_only_when_it_changes(api, sim):
+    r = api.put("extension/1013/phone/", {"call_status_id": None, "hangup_timeout": 30})
+    assert r.json()["call_status_set_dt"] is None  # null to null: no change
+    r = api.put("extension/1002/phone/", {"call_status_id": 3})
+    assert r.json()["call_status_set_dt"] == "2024-05-14 09:12:00"  # same status: the old time stays
+    r = api.put("extension/1002/phone/", {"call_status_id": 4})
+    assert r.json()["call_status_set_dt"] != "2024-05-14 09:12:00"
+
+
 INVALID = [
     ({"no_such_field": 1}, "no_such_field"),
     ({"hangup_timeout": "60"}, "hangup_timeout"),          # string for a long
