@@ -99,115 +99,136 @@ def _check_phone(where, props, allow_readonly=True):
 
 def normalise(data):
     _keys("seed", data, TOP_KEYS)
-    out = {"description": data.get("description")}
     try:  # every switch with its value: the seed's readings over the defaults
-        out["readings"] = readings.parse(data.get("readings")).as_dict()
+        seed_readings = readings.parse(data.get("readings")).as_dict()
     except readings.ReadingsError as exc:
         raise SeedError("readings: %s" % exc)
+    out = {"description": data.get("description"), "readings": seed_readings}
+    out["clients"] = _clients(data.get("clients") or [])
+    out["extension_groups"] = _groups(data.get("extension_groups") or [], out["clients"])
+    phone_defaults = data.get("phone_defaults") or {}
+    if not isinstance(phone_defaults, dict):
+        raise SeedError("phone_defaults must be a mapping")
+    _check_phone("phone_defaults", phone_defaults, allow_readonly=False)
+    out["phone_defaults"] = dict(phone_defaults)
+    out["extensions"] = _extensions(data.get("extensions") or [], out)
+    out["users"] = _users(data.get("users") or [], out)
+    out["applications"] = _applications(data.get("applications") or [], out["users"])
+    out["bundles"] = _bundles(data.get("bundles") or [], out["extensions"])
+    return out
 
-    clients = data.get("clients") or []
+
+def _clients(clients):
     if not clients:
         raise SeedError("the seed needs at least one client")
-    out["clients"] = []
+    out = []
     for c in clients:
         _keys("client", c, CLIENT_KEYS)
         cid = _int("client", c.get("id"), "id")
         prefix = c.get("prefix")
         if not isinstance(prefix, str) or not prefix:
             raise SeedError("client %s: prefix must be a non-empty string (quote it: \"000\")" % cid)
-        out["clients"].append({
+        out.append({
             "id": cid, "prefix": prefix, "name": c.get("name"),
             "domain": c.get("domain") or "%s.sip.pbxsim.test" % cid,
             "rate_limit": _int("client %s" % cid, c.get("rate_limit"), "rate_limit", nullable=True),
         })
-    client_ids = [c["id"] for c in out["clients"]]
+    client_ids = [c["id"] for c in out]
     if len(set(client_ids)) != len(client_ids):
         raise SeedError("duplicate client id")
-    first_client = client_ids[0]
+    return out
 
-    out["extension_groups"] = []
-    for g in data.get("extension_groups") or []:
+
+def _groups(groups, clients):
+    client_ids = [c["id"] for c in clients]
+    out = []
+    for g in groups:
         _keys("extension group", g, GROUP_KEYS)
         gid = _int("extension group", g.get("id"), "id")
-        cid = g.get("client_id", first_client)
+        cid = g.get("client_id", client_ids[0])
         if cid not in client_ids:
             raise SeedError("extension group %s: unknown client %r" % (gid, cid))
-        out["extension_groups"].append({"id": gid, "client_id": cid, "name": g.get("name") or "group %s" % gid})
-    group_client = {g["id"]: g["client_id"] for g in out["extension_groups"]}
-    if len(group_client) != len(out["extension_groups"]):
+        out.append({"id": gid, "client_id": cid, "name": g.get("name") or "group %s" % gid})
+    if len({g["id"] for g in out}) != len(out):
         raise SeedError("duplicate extension group id")
+    return out
 
-    phone_defaults = data.get("phone_defaults") or {}
-    if not isinstance(phone_defaults, dict):
-        raise SeedError("phone_defaults must be a mapping")
-    _check_phone("phone_defaults", phone_defaults, allow_readonly=False)
-    out["phone_defaults"] = dict(phone_defaults)
 
-    prefixes = {c["id"]: c["prefix"] for c in out["clients"]}
-    domains = {c["id"]: c["domain"] for c in out["clients"]}
-    out["extensions"] = []
-    seen = set()
-    names = set()
-    for e in data.get("extensions") or []:
+def _extensions(extensions, out):
+    clients = {c["id"]: c for c in out["clients"]}
+    group_client = {g["id"]: g["client_id"] for g in out["extension_groups"]}
+    first_client = out["clients"][0]["id"]
+    result, seen, names = [], set(), set()
+    for e in extensions:
         _keys("extension", e, EXT_KEYS)
         eid = _int("extension", e.get("id"), "id")
         if eid in seen:
             raise SeedError("duplicate extension id %s" % eid)
         seen.add(eid)
-        where = "extension %s" % eid
         cid = e.get("client_id", first_client)
-        if cid not in client_ids:
-            raise SeedError("%s: unknown client %r" % (where, cid))
-        if e.get("name") is not None:
-            name = str(e["name"])
-        elif e.get("number") is not None:
-            name = "%s*%s" % (prefixes[cid], e["number"])
-        else:
-            raise SeedError("%s: needs number (or name)" % where)
-        if name in names:
-            raise SeedError("%s: duplicate name %s" % (where, name))
-        names.add(name)
-        etype = e.get("type", "phone")
-        if etype not in EXTENSION_TYPES:
-            raise SeedError("%s: type must be one of %s" % (where, ", ".join(EXTENSION_TYPES)))
-        status = e.get("status", "active")
-        if status not in EXTENSION_STATUSES:
-            raise SeedError("%s: status must be active or blocked" % where)
-        gid = e.get("extension_group_id")
-        if gid is not None and group_client.get(gid) != cid:
-            raise SeedError("%s: extension group %r is not a group of client %s" % (where, gid, cid))
-        phone = e.get("phone")
-        if phone is not None and etype != "phone":
-            raise SeedError("%s: only phone extensions have phone properties" % where)
-        if phone is not None:
-            if not isinstance(phone, dict):
-                raise SeedError("%s: phone must be a mapping" % where)
-            _check_phone(where, phone)
-        label = e.get("label")
-        if phone and "label" in phone:
-            label = phone["label"]
-        out["extensions"].append({
-            "id": eid, "name": name, "label": label, "type": etype, "status": status,
-            "domain": e.get("domain") or domains[cid],
-            "create_date": str(e.get("create_date") or "2023-01-16 09:00:00"),
-            "client_id": cid, "extension_group_id": gid,
-            "caller_id_name": e.get("caller_id_name"),
-            "dial_rule_id": e.get("dial_rule_id"), "dial_rule_limit": e.get("dial_rule_limit"),
-            "extra_params": e.get("extra_params"),
-            "phone": ({k: v for k, v in phone.items() if k != "label"} if phone else {}) if etype == "phone" else None,
-        })
-    ext_by_id = {e["id"]: e for e in out["extensions"]}
+        if cid not in clients:
+            raise SeedError("extension %s: unknown client %r" % (eid, cid))
+        ext = _extension(e, eid, clients[cid], group_client)
+        if ext["name"] in names:
+            raise SeedError("extension %s: duplicate name %s" % (eid, ext["name"]))
+        names.add(ext["name"])
+        result.append(ext)
+    return result
 
-    out["users"] = []
-    logins = set()
-    for u in data.get("users") or []:
+
+def _extension(e, eid, client, group_client):
+    where = "extension %s" % eid
+    cid = client["id"]
+    if e.get("name") is not None:
+        name = str(e["name"])
+    elif e.get("number") is not None:
+        name = "%s*%s" % (client["prefix"], e["number"])
+    else:
+        raise SeedError("%s: needs number (or name)" % where)
+    etype = e.get("type", "phone")
+    if etype not in EXTENSION_TYPES:
+        raise SeedError("%s: type must be one of %s" % (where, ", ".join(EXTENSION_TYPES)))
+    status = e.get("status", "active")
+    if status not in EXTENSION_STATUSES:
+        raise SeedError("%s: status must be active or blocked" % where)
+    gid = e.get("extension_group_id")
+    if gid is not None and group_client.get(gid) != cid:
+        raise SeedError("%s: extension group %r is not a group of client %s" % (where, gid, cid))
+    phone = e.get("phone")
+    if phone is not None and etype != "phone":
+        raise SeedError("%s: only phone extensions have phone properties" % where)
+    if phone is not None:
+        if not isinstance(phone, dict):
+            raise SeedError("%s: phone must be a mapping" % where)
+        _check_phone(where, phone)
+    label = e.get("label")
+    if phone and "label" in phone:
+        label = phone["label"]
+    return {
+        "id": eid, "name": name, "label": label, "type": etype, "status": status,
+        "domain": e.get("domain") or client["domain"],
+        "create_date": str(e.get("create_date") or "2023-01-16 09:00:00"),
+        "client_id": cid, "extension_group_id": gid,
+        "caller_id_name": e.get("caller_id_name"),
+        "dial_rule_id": e.get("dial_rule_id"), "dial_rule_limit": e.get("dial_rule_limit"),
+        "extra_params": e.get("extra_params"),
+        "phone": ({k: v for k, v in phone.items() if k != "label"} if phone else {}) if etype == "phone" else None,
+    }
+
+
+def _users(users, out):
+    client_ids = [c["id"] for c in out["clients"]]
+    group_client = {g["id"]: g["client_id"] for g in out["extension_groups"]}
+    ext_by_id = {e["id"]: e for e in out["extensions"]}
+    result, logins = [], set()
+    for u in users:
         _keys("user", u, USER_KEYS)
         uid = _int("user", u.get("id"), "id")
         login = u.get("login")
         if not isinstance(login, str) or not login or login in logins:
             raise SeedError("user %s: login must be a unique non-empty string" % uid)
         logins.add(login)
-        cid = u.get("client_id", first_client)
+        cid = u.get("client_id", client_ids[0])
         if cid not in client_ids:
             raise SeedError("user %s: unknown client %r" % (login, cid))
         ext_id = u.get("extension_id")
@@ -221,16 +242,19 @@ def normalise(data):
         access = u.get("access", "full")
         if access not in USER_ACCESS:
             raise SeedError("user %s: access must be full or read_only" % login)
-        out["users"].append({
+        result.append({
             "id": uid, "login": login, "client_id": cid, "extension_id": ext_id,
             "extension_group_id": grp_id, "access": access, "admin": bool(u.get("admin", False)),
             "dealer_id": u.get("dealer_id"), "timezone": u.get("timezone", "Europe/Moscow"),
             "extra_params": u.get("extra_params"), "blocked": bool(u.get("blocked", False)),
         })
+    return result
 
-    out["applications"] = []
-    app_ids = set()
-    for a in data.get("applications") or []:
+
+def _applications(applications, users):
+    logins = {u["login"] for u in users}
+    result, app_ids = [], set()
+    for a in applications:
         _keys("application", a, APP_KEYS)
         app_id = a.get("app_id")
         if not isinstance(app_id, str) or not app_id or app_id in app_ids:
@@ -243,12 +267,15 @@ def normalise(data):
             raise SeedError("application %s: access must be \"All\" or \"Call API\"" % app_id)
         if a.get("user") not in logins:
             raise SeedError("application %s: unknown user %r" % (app_id, a.get("user")))
-        out["applications"].append({"app_id": app_id, "secret": a["secret"], "access": access,
-                                    "user": a["user"], "name": a.get("name")})
+        result.append({"app_id": app_id, "secret": a["secret"], "access": access,
+                       "user": a["user"], "name": a.get("name")})
+    return result
 
-    out["bundles"] = []
-    in_bundle = set()
-    for b in data.get("bundles") or []:
+
+def _bundles(bundles, extensions):
+    ext_by_id = {e["id"]: e for e in extensions}
+    result, in_bundle = [], set()
+    for b in bundles:
         _keys("bundle", b, BUNDLE_KEYS)
         main = _int("bundle", b.get("main"), "main")
         members = b.get("members") or []
@@ -270,6 +297,6 @@ def normalise(data):
         for k in active:
             if k not in members:
                 raise SeedError("bundle %s: active flag for %s, which is not a member" % (main, k))
-        out["bundles"].append({"main": main, "members": list(members),
-                               "active": {m: active.get(m, True) for m in members}})
-    return out
+        result.append({"main": main, "members": list(members),
+                       "active": {m: active.get(m, True) for m in members}})
+    return result
