@@ -7,7 +7,7 @@ part that describes the fields is generated between marker comments and kept in 
     python tools/field_docs.py --check  # exit 1 if they are out of date
 """
 
-import importlib.util
+import importlib
 import pathlib
 import re
 import sys
@@ -18,11 +18,9 @@ MODULES = [ROOT / "plugins/modules/phone_properties.py"]
 
 
 def load_fields():
-    spec = importlib.util.spec_from_file_location("fields", ROOT / "plugins/module_utils/fields.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fields"] = module
-    spec.loader.exec_module(module)
-    return module
+    """The field table, imported through the collection link that `make link` creates."""
+    sys.path.insert(0, str(ROOT / ".build" / "collections"))
+    return importlib.import_module("ansible_collections.telphin.pbx.plugins.module_utils.fields")
 
 
 def _item(pad, text):

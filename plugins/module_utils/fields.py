@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Optional
 
-MASK = "********"
+from ansible_collections.telphin.pbx.plugins.module_utils.redact import MASK
 
 STR = "str"
 INT = "int"
 BOOL = "bool"
+DICT = "dict"
+TYPES = (STR, INT, BOOL, DICT)
 
 
 class FieldError(ValueError):
@@ -28,6 +30,8 @@ class FieldError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
+    """The facts of one field. A row that contradicts itself is refused when the table is built."""
+
     name: str
     type: str
     description: str
@@ -42,6 +46,28 @@ class Field:
     check: Optional[Callable[[Any], None]] = dc_field(default=None, compare=False)  # format check, raises FieldError
     canonical: Optional[Callable[[Any], Any]] = dc_field(default=None, compare=False)  # value sent to the API
     comparable: Optional[Callable[[Any], Any]] = dc_field(default=None, compare=False)  # value used to compare
+
+    def __post_init__(self):
+        problems = self.contradictions()
+        if problems:
+            raise ValueError("field %s: %s" % (self.name, "; ".join(problems)))
+
+    def contradictions(self):
+        found = []
+        if self.type not in TYPES:
+            found.append("type must be one of %s" % ", ".join(TYPES))
+        if self.readonly and self.writeonly:
+            found.append("cannot be read-only and write-only")
+        if self.writeonly and self.comparable is not None:
+            found.append("a write-only field is never returned, so it cannot have a comparer")
+        if self.readonly and (self.check or self.canonical or self.comparable or self.secret or self.synced):
+            found.append("a read-only field is never sent, so it has no check, canonical form, comparer, "
+                         "secrecy or bundle synchronisation")
+        if self.minimum is not None and self.type != INT:
+            found.append("only integers have a minimum")
+        if self.choices is not None and self.default is not None and self.default not in self.choices:
+            found.append("the default %r is not one of the choices" % (self.default,))
+        return found
 
     @property
     def writable(self):
@@ -194,7 +220,7 @@ FIELDS = (
           nullable=False, secret=True, writeonly=True),
     Field("allow_webrtc", BOOL, "Allow WebRTC clients (not on the vendor's page; known from API clients).",
           nullable=False, default=False),
-    Field("bundle", "dict", "Bundle membership; managed by the bundle resource.", readonly=True),
+    Field("bundle", DICT, "Bundle membership; managed by the bundle resource.", readonly=True),
     Field("call_status_set_dt", STR, "When the call status was last set; set by the server.", readonly=True),
 )
 
@@ -222,7 +248,7 @@ def coerce(fld, value):
             return True
         if text in ("no", "false", "off", "0", "n", "f"):
             return False
-        raise FieldError("must be a boolean, got %r" % _shown(fld, value))
+        raise FieldError("must be a boolean, got %r" % shown(fld, value))
     if fld.type == INT:
         if isinstance(value, bool):
             raise FieldError("must be an integer, got a boolean")
@@ -232,7 +258,7 @@ def coerce(fld, value):
             return int(value)
         if isinstance(value, str) and re.match(r"^\s*[+-]?\d+\s*$", value):
             return int(value)
-        raise FieldError("must be an integer, got %r" % _shown(fld, value))
+        raise FieldError("must be an integer, got %r" % shown(fld, value))
     if fld.type == STR:
         if isinstance(value, (dict, list, bool)):
             raise FieldError("must be a string, got a %s" % type(value).__name__)
@@ -246,12 +272,46 @@ def validate(fld, value):
     if value is None:
         return None
     if fld.choices is not None and value not in fld.choices:
-        raise FieldError("must be one of %s, got %r" % (", ".join(fld.choices), _shown(fld, value)))
+        raise FieldError("must be one of %s, got %r" % (", ".join(fld.choices), shown(fld, value)))
     if fld.minimum is not None and value < fld.minimum:
         raise FieldError("must be %s or more, got %d" % (fld.minimum, value))
     if fld.check is not None:
         fld.check(value)
     return fld.canonical(value) if fld.canonical else value
+
+
+def desired_properties(options, reset, prefix=""):
+    """Validate one target's property options and ``reset`` list.
+
+    ``options`` maps field names to user values (None = not managed). Returns
+    ``(desired, problems)``: desired maps each managed field to its canonical value (None for a
+    reset field); problems is a list of ``"<prefix><option>: <reason>"`` strings.
+    """
+    desired = {}
+    problems = []
+    for name, value in options.items():
+        if value is None:
+            continue
+        fld = FIELDS_BY_NAME.get(name)
+        if fld is None or not fld.writable:
+            problems.append("%s%s: not a writable property of the phone terminal" % (prefix, name))
+            continue
+        try:
+            desired[name] = validate(fld, value)
+        except FieldError as exc:
+            problems.append("%s%s: %s" % (prefix, name, exc))
+    for name in reset or ():
+        fld = FIELDS_BY_NAME.get(name)
+        if fld is None or not fld.writable:
+            problems.append("%sreset: %r is not a writable property of the phone terminal" % (prefix, name))
+        elif not fld.nullable:
+            problems.append("%sreset: %s cannot be null; give it a value instead (the API's default is %r)"
+                            % (prefix, name, fld.default))
+        elif name in desired:
+            problems.append("%sreset: %s is also given a value; use one or the other" % (prefix, name))
+        else:
+            desired[name] = None
+    return desired, problems
 
 
 def comparable(fld, value):
@@ -265,8 +325,9 @@ def comparable(fld, value):
     return fld.comparable(value) if fld.comparable else value
 
 
-def _shown(fld, value):
-    return MASK if fld.secret else value
+def shown(fld, value):
+    """A value as messages may show it: a secret that holds a value is masked."""
+    return MASK if fld.secret and value not in (None, "") else value
 
 
 def mask(properties, show_secrets=False):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions, no I/O: desired values, the changes they need, bundle checks and diffs.
+"""Pure functions, no I/O: current and desired values -> the changes, the PUT body, the bundle checks.
 
 This is the one place that decides what ``changed`` is. Check mode and a real run call the
 same functions with the same inputs; only the runner's write step differs.
@@ -10,40 +10,6 @@ same functions with the same inputs; only the runner's write step differs.
 from __future__ import annotations
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
-
-
-def desired_properties(options, reset, prefix=""):
-    """Validate one target's property options and ``reset`` list.
-
-    ``options`` maps field names to user values (None = not managed). Returns
-    ``(desired, problems)``: desired maps each managed field to its canonical value (None for a
-    reset field); problems is a list of ``"<prefix><option>: <reason>"`` strings.
-    """
-    desired = {}
-    problems = []
-    for name, value in options.items():
-        if value is None:
-            continue
-        fld = F.FIELDS_BY_NAME.get(name)
-        if fld is None or not fld.writable:
-            problems.append("%s%s: not a writable property of the phone terminal" % (prefix, name))
-            continue
-        try:
-            desired[name] = F.validate(fld, value)
-        except F.FieldError as exc:
-            problems.append("%s%s: %s" % (prefix, name, exc))
-    for name in reset or ():
-        fld = F.FIELDS_BY_NAME.get(name)
-        if fld is None or not fld.writable:
-            problems.append("%sreset: %r is not a writable property of the phone terminal" % (prefix, name))
-        elif not fld.nullable:
-            problems.append("%sreset: %s cannot be null; give it a value instead (the API's default is %r)"
-                            % (prefix, name, fld.default))
-        elif name in desired:
-            problems.append("%sreset: %s is also given a value; use one or the other" % (prefix, name))
-        else:
-            desired[name] = None
-    return desired, problems
 
 
 def changes(current, desired):
@@ -67,29 +33,6 @@ def predicted(current, desired, changed_names):
     after = dict(current)
     after.update(put_body(desired, changed_names))
     return after
-
-
-def diff(current, desired, changed_names, header=None, show_secrets=False):
-    """Ansible diff of the managed fields: before is the API's value, after the value the task leaves."""
-    before = {name: current.get(name) for name in desired}
-    after = dict(before)
-    after.update(put_body(desired, changed_names))
-    entry = {"before": F.mask(before, show_secrets), "after": F.mask(after, show_secrets)}
-    if changed_names and any(name in F.SECRET_NAMES for name in changed_names) and not show_secrets:
-        # Both sides are masked, so say which secret changed or the diff would show nothing.
-        for name in changed_names:
-            if name in F.SECRET_NAMES:
-                entry["after"][name] = F.MASK + " (changed)"
-    if header:
-        entry["before_header"] = "%s (before)" % header
-        entry["after_header"] = "%s (after)" % header
-    return entry
-
-
-def drift(current, desired, changed_names):
-    """``{field: {"before": ..., "after": ...}}`` of the changed fields, secrets masked (for reports)."""
-    entry = diff(current, desired, changed_names)
-    return {name: {"before": entry["before"][name], "after": entry["after"][name]} for name in changed_names}
 
 
 # ---- bundles -----------------------------------------------------------------------------
@@ -133,7 +76,7 @@ def bundle_conflicts(planned):
                     problems.append(
                         "%s and %s are in one bundle (main extension %s) and %s is synchronized across it, "
                         "but they are given different values: %r and %r"
-                        % (first[0], label, bundle_id, name, _shown(fld, first[1]), _shown(fld, desired[name])))
+                        % (first[0], label, bundle_id, name, F.shown(fld, first[1]), F.shown(fld, desired[name])))
     return problems
 
 
@@ -158,7 +101,3 @@ def bundle_side_effects(ext_id, properties, changed_names, managed_by_id):
 
 def _id_order(ext_id):
     return (0, int(ext_id)) if str(ext_id).isdigit() else (1, str(ext_id))
-
-
-def _shown(fld, value):
-    return F.MASK if fld.secret and value not in (None, "") else value

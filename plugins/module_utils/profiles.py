@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, number_of
+
 MATCH_KEYS = ("type", "status", "name_regex", "label_regex", "extension_group_id")
 
 
@@ -21,10 +23,6 @@ class ProfileError(ValueError):
     def __init__(self, problems):
         super().__init__("; ".join(problems))
         self.problems = list(problems)
-
-
-def _number(name):
-    return str(name or "").rpartition("*")[2]
 
 
 def _matcher(match, where, problems):
@@ -52,21 +50,13 @@ def _matcher(match, where, problems):
                 str(ext.get("extension_group_id")) != str(match["extension_group_id"]):
             return False
         if "name_regex" in patterns and not (patterns["name_regex"].search(str(ext.get("name") or ""))
-                                             or patterns["name_regex"].search(_number(ext.get("name")))):
+                                             or patterns["name_regex"].search(number_of(ext.get("name")))):
             return False
         if "label_regex" in patterns and not patterns["label_regex"].search(str(ext.get("label") or "")):
             return False
         return True
 
     return matches
-
-
-def _find(given, extensions):
-    text = str(given).strip()
-    found = [e for e in extensions if str(e.get("id")) == text or e.get("name") == text]
-    if not found:
-        found = [e for e in extensions if _number(e.get("name")) == text]
-    return found
 
 
 def plan_profiles(profiles, assignments, extensions):
@@ -78,7 +68,7 @@ def plan_profiles(profiles, assignments, extensions):
     """
     problems = []
     chosen = {}  # extension id -> (assignment index, profile name, values)
-    by_id = {str(e.get("id")): e for e in extensions}
+    directory = ExtensionDirectory(extensions)
     for index, assignment in enumerate(assignments or []):
         where = "phone_profile_assignments[%d]" % index
         if not isinstance(assignment, dict):
@@ -94,13 +84,11 @@ def plan_profiles(profiles, assignments, extensions):
             continue
         targets = set()
         for given in assignment.get("extensions") or []:
-            found = _find(given, extensions)
-            if len(found) != 1:
-                problems.append("%s.extensions: %r %s" % (
-                    where, given, "names no extension of the account" if not found else
-                    "is ambiguous: %s" % ", ".join("%s (id %s)" % (e.get("name"), e.get("id")) for e in found)))
+            ext, problem = directory.find(given, ids=True)
+            if problem:
+                problems.append("%s.extensions: %s" % (where, problem))
                 continue
-            targets.add(str(found[0]["id"]))
+            targets.add(str(ext["id"]))
         if assignment.get("match") is not None:
             matches = _matcher(assignment["match"], where, problems)
             if matches is not None:
@@ -110,7 +98,7 @@ def plan_profiles(profiles, assignments, extensions):
         for ext_id in targets:
             if ext_id in chosen:
                 first_index, first_profile, _values = chosen[ext_id]
-                ext = by_id[ext_id]
+                ext = directory.get(ext_id)
                 problems.append("%s (id %s) is matched by phone_profile_assignments[%d] (profile %s) and "
                                 "phone_profile_assignments[%d] (profile %s); an extension takes one profile"
                                 % (ext.get("name"), ext_id, first_index, first_profile, index, profile))

@@ -1,84 +1,107 @@
 # -*- coding: utf-8 -*-
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Many targets in parallel: list once, GET each, plan, check the whole plan, then PUT where needed.
+"""Many targets in parallel: resolve names, GET each, plan, check the whole plan, then PUT where needed.
 
-The phases are strict so that nothing is written until every target has been read and the
-plan as a whole is known to be sound (no bundle conflict, enough rate-limit budget). Check mode
-runs the same phases and stops before the writes.
+Each phase takes frozen values and returns new ones; the result of a run is one immutable
+:class:`Outcome` per target, in input order, and a :class:`Run` that holds them with the run's warnings
+and, when the plan as a whole could not go ahead, why. The phases are strict so that nothing is written
+until every target has been read and the plan is known to be sound (no bundle conflict, enough
+rate-limit budget). Check mode runs the same phases and stops before the writes.
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
-from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
-    ExtensionDirectory, Target, duplicate_targets, needs_listing, resolve)
+    Target, duplicate_targets, needs_listing, resolve)
 
 DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
 MAX_PARALLEL = 32
 
-# Errors that every other request of the task would meet too: stop instead of repeating them.
-_TASK_WIDE_API_STATUSES = ("app_access_type_deny", "user_access_type_deny", "user_blocked", "rate_limit_exceeded")
 _STOPPED = "the task stopped after an error that every request would meet: %s"
+_EMPTY = MappingProxyType({})
 
 
-class PlanRefused(Exception):
-    """The task as a whole cannot go ahead; nothing has been written. ``problems`` says why."""
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one target: what was read, what differs, what was written (or would be), and why not."""
 
-    def __init__(self, problems):
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+    target: Target
+    current: Optional[Mapping] = None  # the properties read; None when the read failed or was not made
+    changes: tuple = ()  # the managed fields that differ, in table order
+    after: Optional[Mapping] = None  # the PUT's answer, the prediction in check mode, or what was read
+    changed: bool = False
+    failed: bool = False
+    msg: str = ""
+    bundle_effects: Mapping = field(default_factory=dict)  # partner id -> synchronized fields changed there
 
 
-def is_task_wide(exc):
-    return isinstance(exc, ApiError) and (exc.status in (401, 429) or exc.api_status in _TASK_WIDE_API_STATUSES)
+@dataclass(frozen=True)
+class Run:
+    """The outcomes in input order, warnings for the user, and the reasons the plan was refused, if it was."""
+
+    outcomes: tuple
+    warnings: tuple = ()
+    refused: tuple = ()  # when set, nothing was written
 
 
-def run_each(items, work, parallel):
-    """Call ``work(item)`` for every item on up to ``parallel`` threads.
+def _failed(outcome, msg):
+    return replace(outcome, failed=True, msg=msg)
 
-    A task-wide API error (credentials refused, rate limit, access level) stops the rest: the
-    items not started yet are failed with that reason instead of sending requests bound to fail.
-    Returns the first task-wide error, or None.
+
+def run_each(outcomes, work, parallel):
+    """``work(outcome) -> outcome`` for each, on up to ``parallel`` threads; ``(outcomes, stop reason)``.
+
+    A failure becomes that outcome's message; nothing is lost. A task-wide API error (credentials refused,
+    rate limit, access level, the API unreachable) stops the rest: those not started yet are failed with
+    that reason instead of sending requests bound to fail.
     """
     stop = threading.Event()
-    reason = []
+    reasons = []
 
-    def guarded(target):
+    def guarded(outcome):
         if stop.is_set():
-            target.fail("not attempted: " + _STOPPED % reason[0])
-            return
+            return _failed(outcome, "not attempted: " + _STOPPED % reasons[0])
         try:
-            work(target)
-        except Exception as exc:  # every failure is reported per target; nothing is lost
-            target.fail(str(exc) if isinstance(exc, ApiError) else "unexpected error: %r" % (exc,))
-            if is_task_wide(exc) and not stop.is_set():
-                reason.append(str(exc))
+            return work(outcome)
+        except ApiError as exc:
+            if exc.task_wide and not stop.is_set():
+                reasons.append(str(exc))
                 stop.set()
+            return _failed(outcome, str(exc))
+        except Exception as exc:  # a bug must not lose the other extensions' results
+            return _failed(outcome, "unexpected error: %r" % (exc,))
 
-    if parallel <= 1 or len(items) <= 1:
-        for item in items:
-            guarded(item)
+    if parallel <= 1 or len(outcomes) <= 1:
+        done = [guarded(outcome) for outcome in outcomes]
     else:
-        with ThreadPoolExecutor(max_workers=min(parallel, len(items))) as pool:
-            list(pool.map(guarded, items))
-    return reason[0] if reason else None
+        with ThreadPoolExecutor(max_workers=min(parallel, len(outcomes))) as pool:
+            done = list(pool.map(guarded, outcomes))
+    return tuple(done), (reasons[0] if reasons else None)
+
+
+def read_phones(client, outcomes, parallel):
+    """GET the properties of each outcome's target: ``(outcomes with current and after, stop reason)``."""
+    def get(outcome):
+        current = MappingProxyType(client.get_phone(outcome.target.extension_id))
+        return replace(outcome, current=current, after=current)
+    return run_each(outcomes, get, parallel)
 
 
 def resolve_names(client, targets):
-    """Resolve names with one paged listing of the account, when any target is given by name."""
-    if needs_listing(targets):
-        resolve(targets, ExtensionDirectory(client.list_extensions("@me")))
-
-
-def read_phones(client, targets, parallel):
-    def get(target):
-        target.current = client.get_phone(target.extension_id)
-    return run_each([t for t in targets if not t.failed], get, parallel)
+    """``(targets, problems)``: names resolved with one paged listing, made only when a name needs it."""
+    if not needs_listing(targets):
+        return tuple(targets), []
+    return resolve(targets, ExtensionDirectory(client.list_extensions("@me")))
 
 
 def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters):
@@ -87,101 +110,95 @@ def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters)
     ``filters`` (status, name, extension_group_id) narrow the listing when there are no targets.
     """
     if targets:
-        resolve_names(client, targets)
+        targets, problems = resolve_names(client, targets)
+        if problems:
+            return Run(tuple(Outcome(t) for t in targets), refused=tuple(problems))
     else:
         listed = client.list_extensions("@me", type="phone", **filters)
         targets = [Target(index=index, given=str(ext["id"]), extension_id=str(ext["id"]), name=ext.get("name"),
-                          label=ext.get("label")) for index, ext in enumerate(listed)
-                   if ext.get("type") in (None, "phone")]
-    read_phones(client, targets, parallel)
-    return targets
+                          label=ext.get("label")) for index, ext in enumerate(listed) if is_phone(ext)]
+    outcomes, _stopped = read_phones(client, tuple(Outcome(t) for t in targets), parallel)
+    return Run(outcomes)
 
 
-def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mode=False,
-                           allow_partial=False, warn=lambda msg: None):
-    """Bring every target's managed fields to their desired values. Returns the targets, updated.
-
-    Raises PlanRefused before any write when the plan as a whole cannot go ahead.
-    """
-    resolve_names(client, targets)
-    problems = duplicate_targets(targets)
+def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mode=False, allow_partial=False):
+    """Bring every target's managed fields to their desired values: a :class:`Run`."""
+    targets, problems = resolve_names(client, targets)
+    problems += duplicate_targets(targets)
     if problems:
-        raise PlanRefused(problems)
+        return Run(tuple(Outcome(t) for t in targets), refused=tuple(problems))
 
-    stopped = read_phones(client, targets, parallel)
-    readable = [t for t in targets if not t.failed]
-    for target in readable:
-        target.changes = plan.changes(target.current, target.desired)
-
+    outcomes, stopped = read_phones(client, tuple(Outcome(t) for t in targets), parallel)
+    outcomes = tuple(o if o.failed else replace(o, changes=tuple(plan.changes(o.current, o.target.desired)))
+                     for o in outcomes)
+    readable = [o for o in outcomes if not o.failed]
     problems = plan.bundle_conflicts(
-        [(t.title_with_profile, t.extension_id, t.current, t.desired) for t in readable])
+        [(o.target.title_with_profile, o.target.extension_id, o.current, o.target.desired) for o in readable])
     if problems:
-        raise PlanRefused(problems)
-    _report_bundle_effects(readable, warn)
+        return Run(outcomes, refused=tuple(problems))
+    outcomes, warnings = _with_bundle_effects(outcomes)
 
-    to_write = [t for t in readable if t.changes]
-    shortfall = None if stopped else _budget_shortfall(client, len(to_write))
+    writes = sum(1 for o in outcomes if o.changes and not o.failed)
+    shortfall = None if stopped else _budget_shortfall(client.rate_limit(), writes)
     if shortfall and check_mode:
-        warn(shortfall + "; a real run now would stop before writing, unless allow_partial is set.")
+        warnings += (shortfall + "; a real run now would stop before writing, unless allow_partial is set.",)
     elif shortfall and not allow_partial:
-        raise PlanRefused([shortfall + ". Run again after the reset, or set allow_partial=true to write what "
-                                       "the budget allows"])
+        return Run(outcomes, warnings, refused=(shortfall + ". Run again after the reset, or set "
+                                                "allow_partial=true to write what the budget allows",))
     elif shortfall:
-        warn(shortfall + "; allow_partial is set, so the writes go ahead until the API refuses them.")
+        warnings += (shortfall + "; allow_partial is set, so the writes go ahead until the API refuses them.",)
 
-    def put(target):
-        target.properties = client.put_phone(target.extension_id, plan.put_body(target.desired, target.changes))
-        target.changed = True
+    return Run(_write(client, outcomes, parallel, check_mode, stopped), warnings)
 
-    if check_mode or stopped:
-        for target in to_write:
-            if stopped:
-                target.fail("not written: " + _STOPPED % stopped)
-            else:
-                target.changed = True
-                target.properties = plan.predicted(target.current, target.desired, target.changes)
+
+def _write(client, outcomes, parallel, check_mode, stopped):
+    """The writes of a sound plan: PUT each outcome with changes (or predict it, in check mode)."""
+    def put(outcome):
+        body = plan.put_body(outcome.target.desired, outcome.changes)
+        after = MappingProxyType(client.put_phone(outcome.target.extension_id, body))
+        return replace(outcome, after=after, changed=True)
+
+    def predict(outcome):
+        after = plan.predicted(outcome.current, outcome.target.desired, outcome.changes)
+        return replace(outcome, after=MappingProxyType(after), changed=True)
+
+    def not_written(outcome):
+        return _failed(outcome, "not written: " + _STOPPED % stopped)
+
+    positions = [i for i, o in enumerate(outcomes) if o.changes and not o.failed]
+    to_write = tuple(outcomes[i] for i in positions)
+    if stopped:
+        written = tuple(not_written(o) for o in to_write)
+    elif check_mode:
+        written = tuple(predict(o) for o in to_write)
     else:
-        run_each(to_write, put, parallel)
-    for target in readable:
-        if target.properties is None and not target.failed:
-            target.properties = target.current
-    return targets
+        written, _stopped = run_each(to_write, put, parallel)
+    merged = list(outcomes)
+    for position, outcome in zip(positions, written):
+        merged[position] = outcome
+    return tuple(merged)
 
 
-def _report_bundle_effects(targets, warn):
-    managed_by_id = {t.extension_id: set(t.desired) for t in targets}
-    for target in targets:
-        target.bundle_effects = plan.bundle_side_effects(
-            target.extension_id, target.current, target.changes, managed_by_id)
-        if target.bundle_effects:
-            warn("%s is in a bundle: changing %s there also changes it on %s, which the task does not manage."
-                 % (target.title,
-                    ", ".join(sorted({n for names in target.bundle_effects.values() for n in names})),
-                    ", ".join("id %s" % partner for partner in target.bundle_effects)))
+def _with_bundle_effects(outcomes):
+    """Outcomes with the bundle partners their changes reach beyond the task, and a warning for each."""
+    managed_by_id = {o.target.extension_id: set(o.target.desired) for o in outcomes if not o.failed}
+    result, warnings = [], []
+    for outcome in outcomes:
+        effects = {} if outcome.failed else plan.bundle_side_effects(
+            outcome.target.extension_id, outcome.current, outcome.changes, managed_by_id)
+        if effects:
+            outcome = replace(outcome, bundle_effects=MappingProxyType(effects))
+            warnings.append("%s is in a bundle: changing %s there also changes it on %s, which the task does not "
+                            "manage." % (outcome.target.title,
+                                         ", ".join(sorted({n for names in effects.values() for n in names})),
+                                         ", ".join("id %s" % partner for partner in effects)))
+        result.append(outcome)
+    return tuple(result), tuple(warnings)
 
 
-def _budget_shortfall(client, writes):
+def _budget_shortfall(budget, writes):
     """Why the API's remaining hourly budget cannot cover the writes, or None when it can (or is unknown)."""
-    budget = client.rate_limit
     if not writes or not budget or budget.get("remaining") is None or budget["remaining"] >= writes:
         return None
     return ("the plan needs %d write requests but only %d remain of the API's hourly budget "
             "(it resets in %s s)" % (writes, budget["remaining"], budget.get("reset", "?")))
-
-
-def request_summary(client):
-    """Requests the task sent, by method and in all."""
-    summary = dict(client.request_counts)
-    summary["total"] = client.requests_sent
-    return summary
-
-
-def failure_summary(targets):
-    """One message naming every failed target and why, or None."""
-    failed = [t for t in targets if t.failed]
-    if not failed:
-        return None
-    if len(targets) == 1:
-        return "%s: %s" % (failed[0].title, failed[0].msg)
-    return "%d of %d extensions failed: %s" % (
-        len(failed), len(targets), "; ".join("%s: %s" % (t.title, t.msg) for t in failed))

@@ -62,39 +62,39 @@ extensions:
   sample:
     - {"id": 1001, "name": "000*100", "label": "Anna Petrova", "type": "phone", "status": "active",
        "client_id": 7000, "extension_group_id": 1}
-requests:
-  description: HTTP requests sent, by method and in all.
+stats:
+  description: Counts of the task.
   returned: always
   type: dict
-  sample: {"GET": 1, "POST": 1, "total": 2}
+  contains:
+    requests:
+      description: HTTP requests sent, by method, and in all (C(total)); token requests count as C(POST).
+      type: dict
+      sample: {"GET": 1, "POST": 1, "total": 2}
+rate_limit:
+  description: The API's rate-limit headers as the task last knew them (see M(telphin.pbx.phone_properties)).
+  returned: when the API sent them
+  type: dict
+  sample: {"limit": 10000, "remaining": 9998, "reset": 2741}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.telphin.pbx.plugins.module_utils.client import (
-    ApiClient, ApiError, api_argument_spec, api_module_kwargs)
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import request_summary
+from ansible_collections.telphin.pbx.plugins.module_utils import results
+from ansible_collections.telphin.pbx.plugins.module_utils.api_module import ApiModule
 
 
 def main():
-    spec = api_argument_spec()
-    spec.update(
+    module = ApiModule(dict(
         client_id=dict(type="str", default="@me"),
         type=dict(type="str"),
         status=dict(type="str", choices=["active", "blocked"]),
         name=dict(type="str"),
         extension_group_id=dict(type="int"),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **api_module_kwargs())
+    ))
     params = module.params
-    client = ApiClient.from_module(module)
-    try:
-        extensions = client.list_extensions(params["client_id"], type=params["type"], status=params["status"],
-                                            name=params["name"], extension_group_id=params["extension_group_id"])
-    except ApiError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, api_status=exc.api_status,
-                         requests=request_summary(client))
-    module.exit_json(changed=False, extensions=extensions, requests=request_summary(client))
+    extensions = module.run(lambda client: client.list_extensions(
+        params["client_id"], type=params["type"], status=params["status"], name=params["name"],
+        extension_group_id=params["extension_group_id"]))
+    module.finish(results.extension_info_result(extensions, module.client))
 
 
 if __name__ == "__main__":

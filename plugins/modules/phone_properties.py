@@ -583,14 +583,12 @@ diff:
   type: raw
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.telphin.pbx.plugins.module_utils import fields, plan
-from ansible_collections.telphin.pbx.plugins.module_utils.client import (
-    ApiClient, ApiError, api_argument_spec, api_module_kwargs)
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import (
-    DEFAULT_PARALLEL, MAX_PARALLEL, PlanRefused, apply_phone_properties, failure_summary, request_summary)
+from ansible_collections.telphin.pbx.plugins.module_utils import fields, results
+from ansible_collections.telphin.pbx.plugins.module_utils.api_module import PARALLEL_OPTION, ApiModule
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_phone_properties
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import targets_from_params
+
+TARGET_OPTIONS = ("extension_id", "extension_name", "extensions")
 
 
 def argument_spec():
@@ -606,87 +604,27 @@ def argument_spec():
         call_status_set_dt=dict(type="raw"),
     )
     item_options.update(fields.argument_spec(for_items=True))
-    spec = api_argument_spec()
-    spec.update(
+    spec = dict(
         extension_id=dict(type="str"),
         extension_name=dict(type="str"),
         extensions=dict(type="list", elements="dict", options=item_options),
         reset=dict(type="list", elements="str", no_log=False),
-        parallel=dict(type="int", default=DEFAULT_PARALLEL),
         allow_partial=dict(type="bool", default=False),
+        **PARALLEL_OPTION
     )
     spec.update(fields.argument_spec())
     return spec
 
 
 def main():
-    kwargs = api_module_kwargs()
-    kwargs.setdefault("mutually_exclusive", []).append(("extension_id", "extension_name", "extensions"))
-    kwargs.setdefault("required_one_of", []).append(("extension_id", "extension_name", "extensions"))
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **kwargs)
+    module = ApiModule(argument_spec(), mutually_exclusive=[TARGET_OPTIONS], required_one_of=[TARGET_OPTIONS])
     params = module.params
-
-    problems = []
-    if not 1 <= params["parallel"] <= MAX_PARALLEL:
-        problems.append("parallel: must be from 1 to %d, got %d" % (MAX_PARALLEL, params["parallel"]))
-    targets, target_problems = targets_from_params(params)
-    problems.extend(target_problems)
-    if problems:
-        module.fail_json(msg="Invalid options, nothing was sent: " + "; ".join(problems), problems=problems)
-
-    client = ApiClient.from_module(module, pool_size=params["parallel"])
-    result = dict(changed=False)
-    try:
-        apply_phone_properties(client, targets, parallel=params["parallel"], check_mode=module.check_mode,
-                               allow_partial=params["allow_partial"], warn=module.warn)
-    except PlanRefused as exc:
-        module.fail_json(msg="Nothing was written: " + "; ".join(exc.problems), problems=exc.problems,
-                         **_report(module, client, targets, result))
-    except ApiError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, api_status=exc.api_status,
-                         **_report(module, client, targets, result))
-
-    result["changed"] = any(t.changed for t in targets)
-    if params["extensions"] is None:
-        target = targets[0]
-        result.update(extension_id=target.result()["extension_id"], changes=target.changes)
-        if target.name:
-            result["name"] = target.name
-        if target.properties is not None:
-            result["properties"] = fields.mask(target.properties)
-        if module._diff and target.current is not None:
-            result["diff"] = plan.diff(target.current, target.desired, target.changes)
-    else:
-        result["extensions"] = [t.result() for t in targets]
-        if module._diff:
-            result["diff"] = [plan.diff(t.current, t.desired, t.changes, header=t.title)
-                              for t in targets if t.changes and t.current is not None]
-    _report(module, client, targets, result)
-    failed = failure_summary(targets)
-    if failed:
-        module.fail_json(msg=failed, **result)
-    module.exit_json(**result)
-
-
-def _report(module, client, targets, result):
-    if len(targets) > 1:
-        # Ansible echoes the module's arguments back in every result; for thousands of items that doubles
-        # the result the controller copies and converts (about half a second per 1,000 items). The items
-        # are in the result's `extensions` already.
-        result["invocation"] = {"module_args": dict(
-            module.params, extensions="(%d items: see extensions in the result)" % len(targets))}
-    result["stats"] = dict(
-        targets=len(targets),
-        checked=sum(1 for t in targets if t.current is not None),
-        changed=sum(1 for t in targets if t.changed),
-        failed=sum(1 for t in targets if t.failed),
-        requests=request_summary(client),
-    )
-    if client.rate_limit:
-        result["rate_limit"] = dict(client.rate_limit)
-    if "extensions" not in result and len(targets) > 1:
-        result["extensions"] = [t.result() for t in targets]
-    return result
+    targets, problems = targets_from_params(params)
+    module.check_input(problems)
+    run = module.run(lambda client: apply_phone_properties(
+        client, targets, parallel=params["parallel"], check_mode=module.check_mode,
+        allow_partial=params["allow_partial"]))
+    module.finish(results.phone_properties_result(run, module.client, params, module.diff_mode), run.warnings)
 
 
 if __name__ == "__main__":

@@ -87,64 +87,60 @@ extensions:
     properties:
       description: The phone terminal properties as the API returns them; secrets masked.
       type: dict
-requests:
-  description: HTTP requests sent, by method and in all.
+stats:
+  description: Counts of the task.
   returned: always
   type: dict
+  contains:
+    targets:
+      description: Extensions the task was to read.
+      type: int
+    checked:
+      description: Extensions read.
+      type: int
+    changed:
+      description: Always 0.
+      type: int
+    failed:
+      description: Extensions that could not be read.
+      type: int
+    requests:
+      description: HTTP requests sent, by method, and in all (C(total)); token requests count as C(POST).
+      type: dict
+      sample: {"GET": 41, "POST": 1, "total": 42}
+rate_limit:
+  description: The API's rate-limit headers as the task last knew them (see M(telphin.pbx.phone_properties)).
+  returned: when the API sent them
+  type: dict
+  sample: {"limit": 10000, "remaining": 9958, "reset": 2741}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.telphin.pbx.plugins.module_utils.client import (
-    ApiClient, ApiError, api_argument_spec, api_module_kwargs)
-from ansible_collections.telphin.pbx.plugins.module_utils.fields import mask
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import (
-    DEFAULT_PARALLEL, MAX_PARALLEL, failure_summary, read_phone_properties, request_summary)
-from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
+from ansible_collections.telphin.pbx.plugins.module_utils import results
+from ansible_collections.telphin.pbx.plugins.module_utils.api_module import PARALLEL_OPTION, ApiModule
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import read_phone_properties
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import targets_from_params
 
 
 def main():
-    spec = api_argument_spec()
-    spec.update(
+    module = ApiModule(dict(
         extension_id=dict(type="str"),
         extension_name=dict(type="str"),
         status=dict(type="str", choices=["active", "blocked"]),
         name=dict(type="str"),
         extension_group_id=dict(type="int"),
         show_secrets=dict(type="bool", default=False),
-        parallel=dict(type="int", default=DEFAULT_PARALLEL),
-    )
-    kwargs = api_module_kwargs()
-    kwargs.setdefault("mutually_exclusive", []).append(("extension_id", "extension_name"))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        **PARALLEL_OPTION
+    ), mutually_exclusive=[("extension_id", "extension_name")])
     params = module.params
-    if not 1 <= params["parallel"] <= MAX_PARALLEL:
-        module.fail_json(msg="parallel: must be from 1 to %d, got %d" % (MAX_PARALLEL, params["parallel"]))
-
-    targets = []
-    if params["extension_id"] is not None:
-        targets = [Target(index=0, given=params["extension_id"], extension_id=params["extension_id"].strip())]
-    elif params["extension_name"] is not None:
-        targets = [Target(index=0, given=params["extension_name"])]
-
-    client = ApiClient.from_module(module, pool_size=params["parallel"])
-    try:
-        targets = read_phone_properties(client, targets, parallel=params["parallel"],
-                                        status=params["status"], name=params["name"],
-                                        extension_group_id=params["extension_group_id"])
-    except ApiError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, api_status=exc.api_status,
-                         requests=request_summary(client))
-
-    extensions = [dict(extension_id=t.result()["extension_id"], name=t.name,
-                       label=(t.current or {}).get("label", t.label),
-                       properties=mask(t.current, params["show_secrets"]))
-                  for t in targets if not t.failed]
-    result = dict(changed=False, extensions=extensions, requests=request_summary(client))
-    failed = failure_summary(targets)
-    if failed:
-        module.fail_json(msg=failed, **result)
-    module.exit_json(**result)
+    targets, problems = (), []
+    if params["extension_id"] is not None or params["extension_name"] is not None:
+        targets, problems = targets_from_params(dict(extension_id=params["extension_id"],
+                                                     extension_name=params["extension_name"]))
+    module.check_input(problems)
+    run = module.run(lambda client: read_phone_properties(
+        client, targets, parallel=params["parallel"], status=params["status"], name=params["name"],
+        extension_group_id=params["extension_group_id"]))
+    module.finish(results.phone_properties_info_result(run, module.client, params["show_secrets"]))
 
 
 if __name__ == "__main__":

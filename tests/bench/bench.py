@@ -30,6 +30,8 @@ import urllib.request
 
 import psutil
 
+import module_cost
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 COLLECTIONS = ROOT / ".build" / "collections"
 SIMULATOR = ROOT / "tests" / "simulator"
@@ -54,12 +56,14 @@ MIB = 1024.0 * 1024.0
 # environment, account, simulator
 
 
-def child_env(**extra):
+def child_env(collections=COLLECTIONS, **extra):
+    """The environment of a child process that uses the collection at ``collections`` (this tree's link)."""
     env = dict(os.environ)
-    paths = [str(COLLECTIONS), str(SIMULATOR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths = [str(collections), str(SIMULATOR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                                                  if p and p != str(COLLECTIONS)]
     env.update(
         PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)),
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_COLLECTIONS_PATH=str(collections),
         ANSIBLE_PYTHON_INTERPRETER=sys.executable,
         ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
         ANSIBLE_DEPRECATION_WARNINGS="false", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
@@ -290,9 +294,27 @@ class Bench:
         self.problems = []
         self.empty = 0.0
         self.mem = None
+        self.costs = []  # (tree label, module_cost.measure(...))
 
-    def play(self, sim, task, check=False, watch=None):
-        env = child_env(TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
+    def module_cost(self, sim, ids, trees):
+        """Start-up and CPU per request of the module of each tree, the trees taking turns."""
+        results = {label: [] for label, _path in trees}
+        for _round in range(self.opts.cost_rounds):
+            for label, path in trees:
+                results[label].append(module_cost.measure(sim, child_env(path), DESIRED, ids, self.workdir,
+                                                          rounds=1))
+        for label, _path in trees:
+            runs = results[label]
+            cost = {key: statistics.median(r[key] for r in runs)
+                    for key in ("startup_few", "startup_many", "cpu_per_request_ms")}
+            cost.update(few=runs[0]["few"], many=runs[0]["many"], rounds=len(runs))
+            self.costs.append((label, cost))
+            print("  module cost, %s: start-up %.2f s (%d items) / %.2f s (%d items), CPU %.2f ms per request"
+                  % (label, cost["startup_few"], cost["few"], cost["startup_many"], cost["many"],
+                     cost["cpu_per_request_ms"]), flush=True)
+
+    def play(self, sim, task, check=False, watch=None, collections=COLLECTIONS):
+        env = child_env(collections, TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
         return run_playbook(self.workdir, task, check=check, env=env, watch=watch, sim=sim)
 
     def empty_task(self, sim):
@@ -303,11 +325,11 @@ class Bench:
         self.notes.append("one empty task (ansible.builtin.debug): median %.2f s of %s"
                           % (self.empty, ", ".join("%.2f" % t for t in times)))
 
-    def one_task(self, sim, ids, account_size, parallel, check):
+    def one_task(self, sim, ids, account_size, parallel, check, tree=None):
         drifted = drifted_of(ids)
         sim.reset_with_drift(drifted)
         task = {MODULE: dict(DESIRED, parallel=parallel, extensions=[{"extension_id": i} for i in ids])}
-        run = self.play(sim, task, check=check)
+        run = self.play(sim, task, check=check, collections=tree[1] if tree else COLLECTIONS)
         stats = run["result"]["stats"]
         n, problems = count_requests(sim.admin("GET", "log"), ids, drifted, expect_puts=not check)
         if stats["changed"] != len(drifted):
@@ -325,8 +347,8 @@ class Bench:
             if stuck:
                 problems.append("%d drifted extensions did not converge, e.g. %s" % (len(stuck), stuck[:5]))
         bound = (n["token"] + n["listing"]) * self.latency + (n["get"] + n["put"]) * self.latency / parallel
-        self.add_row("check" if check else "real", "one task", len(ids), parallel, run, n, bound + self.empty,
-                     problems)
+        self.add_row("check" if check else "real", "one task" if tree is None else "one task, %s" % tree[0],
+                     len(ids), parallel, run, n, bound + self.empty, problems)
 
     def loop(self, sim, ids, check):
         """What users do today: a loop over single-extension tasks."""
@@ -438,6 +460,8 @@ def report(bench, opts):
                          "All: %s" % (mode, best["parallel"], best["seconds"], near,
                                       ", ".join("%d: %.2f s" % (r["parallel"], r["seconds"]) for r in runs)))
 
+    lines += side_by_side(rows)
+    lines += cost_report(bench.costs)
     mem = bench.mem
     if mem:
         lines += [
@@ -461,6 +485,49 @@ def report(bench, opts):
     if bench.problems:
         lines += ["", "## Problems seen", ""] + ["- " + p for p in bench.problems]
     return "\n".join(lines) + "\n"
+
+
+def side_by_side(rows):
+    """The --compare runs: median seconds per tree and mode, and the ratio to the first tree."""
+    compared = [r for r in rows if r["how"].startswith("one task, ")]
+    if not compared:
+        return []
+    trees = list(dict.fromkeys(r["how"][len("one task, "):] for r in compared))
+    lines = ["", "## Side by side (parallel %d, %d extensions, the trees taking turns)"
+             % (compared[0]["parallel"], compared[0]["extensions"]), "",
+             "| mode | " + " | ".join("%s: median s (runs)" % t for t in trees) + " | ratio to %s |" % trees[0],
+             "|---|" + "--:|" * len(trees) + "---|"]
+    for mode in ("check", "real"):
+        medians = []
+        cells = []
+        for tree in trees:
+            times = [r["seconds"] for r in compared if r["mode"] == mode and r["how"].endswith(", " + tree)]
+            medians.append(statistics.median(times))
+            cells.append("%.2f (%s)" % (medians[-1], ", ".join("%.2f" % t for t in times)))
+        ratios = ", ".join("%.2f" % (m / medians[0]) for m in medians)
+        lines.append("| %s | %s | %s |" % (mode, " | ".join(cells), ratios))
+    return lines
+
+
+def cost_report(costs):
+    """The module's start-up and CPU per request, per tree, with the ratio to the first tree."""
+    if not costs:
+        return []
+    first = costs[0][1]
+    lines = ["", "## The module's own cost", "",
+             "Run directly in check mode (`tests/bench/module_cost.py`); medians of %d rounds, the trees taking "
+             "turns. Start-up: process start to the first request the simulator sees. CPU per request: the "
+             "module process's CPU, the run over %d extensions minus the run over %d, per request."
+             % (first["rounds"], first["many"], first["few"]), "",
+             "| tree | start-up, %d items (s) | start-up, %d items (s) | CPU per request (ms) | ratio to %s |"
+             % (first["few"], first["many"], costs[0][0]),
+             "|---|--:|--:|--:|---|"]
+    for label, cost in costs:
+        lines.append("| %s | %.2f | %.2f | %.2f | start-up %.2f / %.2f, CPU %.2f |" % (
+            label, cost["startup_few"], cost["startup_many"], cost["cpu_per_request_ms"],
+            cost["startup_few"] / first["startup_few"], cost["startup_many"] / first["startup_many"],
+            cost["cpu_per_request_ms"] / first["cpu_per_request_ms"]))
+    return lines
 
 
 def targets(rows, one, mem, default_parallel):
@@ -509,6 +576,10 @@ def parse_args(argv=None):
     parser.add_argument("--latency-ms", type=float, default=20, help="simulator latency per request (20)")
     parser.add_argument("--loop-check", action="store_true", help="also run the loop in check mode (+1 min)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: everything small")
+    parser.add_argument("--compare", metavar="REF", default=None,
+                        help="also run the module of this git ref (e.g. a commit before a change), side by side: "
+                             "parallel 16, check and real, and the module's own cost")
+    parser.add_argument("--cost-rounds", type=int, default=None, help="rounds of the module-cost runs (5)")
     parser.add_argument("--out", default=str(ROOT / "tests" / "bench" / "results" / "latest.md"),
                         help="markdown report (default tests/bench/results/latest.md)")
     opts = parser.parse_args(argv)
@@ -518,6 +589,7 @@ def parse_args(argv=None):
     opts.loop_extensions = opts.loop_extensions or (5 if quick else 100)
     opts.memory_extensions = opts.memory_extensions or (1000 if quick else 10000)
     opts.empty_runs = 1 if quick else 3
+    opts.cost_rounds = opts.cost_rounds or (1 if quick else 5)
     return opts
 
 
@@ -542,6 +614,15 @@ def main(argv=None):
                     bench.one_task(sim, ids[:opts.extensions], size, parallel, check)
             for check in ((True, False) if opts.loop_check else (False,)):
                 bench.loop(sim, ids[:opts.loop_extensions], check)
+            trees = [("this tree", COLLECTIONS)]
+            if opts.compare:
+                path, sha = module_cost.collection_at(opts.compare, workdir)
+                trees.insert(0, ("%s (%s)" % (opts.compare, sha), path))
+                for _round in range(opts.cost_rounds):
+                    for check in (True, False):
+                        for tree in trees:
+                            bench.one_task(sim, ids[:opts.extensions], size, opts.default_parallel, check, tree)
+            bench.module_cost(sim, ids[:opts.extensions], trees)
         finally:
             sim.stop()
 

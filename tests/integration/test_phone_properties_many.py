@@ -23,10 +23,7 @@ MIXED = [
     {"extension_id": 1001},                          # in sync
     {"extension_name": "105"},                       # 1006: recording off -> drifted
     {"extension_name": "000*111"},                   # 1012: incoming_limit 0 -> drifted
-    {"extension_id": 999999},                        # unknown id
-    {"extension_name": "600"},                       # a queue: not a phone
-    {"extension_id": 1033},                          # the same queue by id
-    {"extension_name": "999"},                       # no such number
+    {"extension_id": 999999},                        # unknown id: only the API can tell (404)
     {"extension_id": 1013, "geo_list": "RU BY"},     # item value wins -> drifted
 ]
 
@@ -36,17 +33,14 @@ def test_a_mixed_batch_costs_one_get_per_phone_and_one_put_per_drift(sim, play):
     result = run.result
     assert result["failed"] is True, run
     by_index = result["extensions"]
-    assert [e["extension_id"] for e in by_index] == [1001, 1006, 1012, 999999, 1033, 1033, None, 1013]
-    assert [e["changed"] for e in by_index] == [False, True, True, False, False, False, False, True]
-    assert [e["failed"] for e in by_index] == [False, False, False, True, True, True, True, False]
+    assert [e["extension_id"] for e in by_index] == [1001, 1006, 1012, 999999, 1013]
+    assert [e["changed"] for e in by_index] == [False, True, True, False, True]
+    assert [e["failed"] for e in by_index] == [False, False, False, True, False]
     assert by_index[1]["changes"] == ["record_enabled"]
     assert by_index[1]["name"] == "000*105"
     assert "404" in by_index[3]["msg"]
-    assert "type 'queue'" in by_index[4]["msg"] and "type 'queue'" in by_index[5]["msg"]
-    assert "no extension is named '999'" in by_index[6]["msg"]
 
-    # Requests: one token, the listing pages, one GET per listed phone target (the queue is not read,
-    # the unknown id is), and one PUT per drifted extension.
+    # Requests: one token, the listing pages, one GET per target and one PUT per drifted extension.
     assert len([e for e in sim.log if e["path"] == "/oauth/token"]) == 1
     # The demo account's 40 extensions fit one page of 100; the listing stops at the first empty page
     # or one shorter than the longest seen, since a server may cap the page size below what was asked.
@@ -56,13 +50,30 @@ def test_a_mixed_batch_costs_one_get_per_phone_and_one_put_per_drift(sim, play):
     assert sorted(e["path"].split("/")[4] for e in phone_gets(sim)) == sorted(["1001", "1006", "1012", "999999", "1013"])
     assert sorted(e["path"].split("/")[4] for e in api_requests(sim, "PUT")) == ["1006", "1012", "1013"]
     assert result["stats"]["requests"]["PUT"] == 3
-    assert result["stats"]["changed"] == 3 and result["stats"]["failed"] == 4
+    assert result["stats"]["changed"] == 3 and result["stats"]["failed"] == 1
 
     # The message names every failed extension and why.
-    msg = result["msg"]
-    assert msg.startswith("4 of 8 extensions failed")
-    for part in ["id 999999", "000*600 (id 1033)", "'999'"]:
-        assert part in msg, part
+    assert result["msg"].startswith("1 of 5 extensions failed: id 999999: GET /api/ver1.0/extension/999999/phone/: HTTP 404")
+
+
+def test_names_that_name_no_phone_refuse_the_task_before_any_read_or_write(sim, play):
+    # A name that resolves to nothing, or to a non-phone, is an input error: nothing is read or written,
+    # not even for the good items (it used to fail only its own item, after the others were written).
+    items = MIXED + [{"extension_name": "999"}, {"extension_name": "600"}, {"extension_id": 1033}]
+    run = play(task(items, **STANDARD))
+    result = run.result
+    assert result["failed"] is True, run
+    assert result["msg"].startswith("Nothing was written: ")
+    assert result["problems"] == [
+        "extensions[5]: no extension is named '999' in this account",
+        "extensions[6]: 000*600 (id 1033) is of type 'queue'; only extensions of type 'phone' have phone properties",
+        "extensions[7]: 000*600 (id 1033) is of type 'queue'; only extensions of type 'phone' have phone properties",
+        "extensions[6] and extensions[7] both name 000*600 (id 1033)",
+    ]
+    assert [e["extension_id"] for e in result["extensions"]] == [1001, 1006, 1012, 999999, 1013, None, 1033, 1033]
+    assert not any(e["changed"] or e["failed"] for e in result["extensions"])
+    assert phone_gets(sim) == [] and api_requests(sim, "PUT") == []
+    assert sim.phone(1006)["record_enabled"] is False
 
 
 def test_check_mode_reports_exactly_what_the_real_run_changes(sim, play):

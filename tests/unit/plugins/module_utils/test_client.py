@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,15 +21,17 @@ from hypothesis import given, settings, strategies as st
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.telphin.pbx.plugins.module_utils import client as client_mod
-from ansible_collections.telphin.pbx.plugins.module_utils.client import (
+from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
+from ansible_collections.telphin.pbx.plugins.module_utils.connection import (
     API_PREFIX,
     TOKEN_PATH,
-    ApiClient,
-    ApiError,
-    api_argument_spec,
-    api_module_kwargs,
+    Connection,
+    argument_spec,
+    connection_from_params,
+    problems,
 )
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils.transport import newer_budget
 
 BASE = "https://pbx.example.com/telephony"
 API = BASE + API_PREFIX
@@ -78,11 +79,25 @@ def rsps():
         yield mock
 
 
-def make_client(ft, **kwargs):
-    options = dict(api_url=BASE, app_id=APP_ID, app_secret=SECRET, sleep=ft.sleep, clock=ft.clock,
-                   rng=ft.rng, wallclock=ft.wallclock)
-    options.update(kwargs)
-    return ApiClient(**options)
+TRANSPORT_OPTIONS = ("adapter", "backoff_base", "backoff_max", "sleep", "clock", "rng", "wallclock")
+
+
+def make_client(ft, pool_size=10, **kwargs):
+    """A client of BASE with the app credentials (unless replaced) and the fake time."""
+    transport = dict(sleep=ft.sleep, clock=ft.clock, rng=ft.rng, wallclock=ft.wallclock)
+    transport.update({key: kwargs.pop(key) for key in TRANSPORT_OPTIONS if key in kwargs})
+    settings = dict(api_url=BASE, app_id=APP_ID, app_secret=SECRET)
+    settings.update(kwargs)
+    return ApiClient(Connection(**settings), pool_size=pool_size, **transport)
+
+
+def requests_sent(client, method=None):
+    counts = client.stats()["requests"]
+    return counts.get(method, 0) if method else counts["total"]
+
+
+def request_counts(client):
+    return {method: count for method, count in client.stats()["requests"].items() if method != "total"}
 
 
 def token_sequence(rsps, tokens=None, expires_in=3600):
@@ -124,7 +139,7 @@ def query(call):
 
 
 def test_argument_spec_options_and_env_fallback(monkeypatch):
-    spec = api_argument_spec()
+    spec = argument_spec()
     assert set(spec) == {"api_url", "app_id", "app_secret", "access_token", "validate_certs", "ca_path",
                          "timeout", "max_retries", "rate_limit_wait"}
     assert spec["app_secret"]["no_log"] is True and spec["access_token"]["no_log"] is True
@@ -136,13 +151,26 @@ def test_argument_spec_options_and_env_fallback(monkeypatch):
     monkeypatch.setenv("TELPHIN_APP_SECRET", "env-secret")
     monkeypatch.setenv("TELPHIN_VALIDATE_CERTS", "false")
     monkeypatch.setenv("TELPHIN_CA_PATH", "/tmp/ca.pem")
-    result = ArgumentSpecValidator(spec, **api_module_kwargs()).validate({})
+    result = ArgumentSpecValidator(spec).validate({})
     assert not result.error_messages
     params = result.validated_parameters
     assert params["api_url"] == "https://other.example.org"
     assert params["app_id"] == "env-app" and params["app_secret"] == "env-secret"
     assert params["validate_certs"] is False and params["ca_path"] == "/tmp/ca.pem"
     assert "env-secret" in result._no_log_values
+
+
+def test_defaults_are_those_of_the_argument_spec():
+    spec = argument_spec()
+    connection, found = connection_from_params(ArgumentSpecValidator(spec).validate(
+        {"app_id": "a", "app_secret": "s"}).validated_parameters)
+    assert found == []
+    assert (connection.api_url, connection.timeout, connection.max_retries, connection.rate_limit_wait,
+            connection.validate_certs) == (spec["api_url"]["default"], spec["timeout"]["default"],
+                                           spec["max_retries"]["default"], spec["rate_limit_wait"]["default"],
+                                           spec["validate_certs"]["default"])
+    assert connection == Connection(app_id="a", app_secret="s")
+    assert SECRET not in repr(Connection(app_id="a", app_secret=SECRET, access_token=SECRET))
 
 
 @pytest.mark.parametrize("params, ok", [
@@ -152,30 +180,44 @@ def test_argument_spec_options_and_env_fallback(monkeypatch):
     ({"app_id": "a", "app_secret": "s"}, True),
     ({"access_token": "t"}, True),
     ({"access_token": "t", "app_id": "ignored"}, True),
+    ({"access_token": "", "app_id": "x"}, False),
 ])
-def test_credentials_rule(monkeypatch, params, ok):
-    for name in ("TELPHIN_APP_ID", "TELPHIN_APP_SECRET", "TELPHIN_ACCESS_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    result = ArgumentSpecValidator(api_argument_spec(), **api_module_kwargs()).validate(params)
-    assert (not result.error_messages) is ok, result.error_messages
+def test_credentials_rule(params, ok):
+    _connection, found = connection_from_params(params)
+    assert (not found) is ok, found
+    if not ok:
+        assert found[0].startswith("no API credentials: give access_token, or both app_id and app_secret")
 
 
-def test_module_kwargs_merge_the_module_rules():
-    kwargs = api_module_kwargs(required_one_of=[("a", "b")], supports_check_mode=True)
-    assert kwargs["supports_check_mode"] is True
-    assert ("a", "b") in kwargs["required_one_of"]
-    assert ("access_token", "app_id") in kwargs["required_one_of"]
+@pytest.mark.parametrize("params, message", [
+    ({"api_url": "apiproxy.telphin.ru"}, "api_url: must be an http:// or https:// URL with a host name"),
+    ({"api_url": "ftp://x.example"}, "api_url: must be an http:// or https:// URL"),
+    ({"api_url": "https://"}, "api_url: must be an http:// or https:// URL"),
+    ({"api_url": ""}, "api_url: must be an http:// or https:// URL"),
+    ({"api_url": "https://user:pw@pbx.example.com/api/ver1.0/"},
+     "api_url: give the scheme and host only (and a path prefix, if any), without /api/ver1.0: the client adds"),
+    ({"timeout": 0}, "timeout: must be more than 0"),
+    ({"max_retries": -1}, "max_retries: must be 0 or more"),
+    ({"rate_limit_wait": -5}, "rate_limit_wait: must be 0 or more"),
+    ({"ca_path": "/nonexistent/ca.pem"}, "ca_path: no such file: /nonexistent/ca.pem"),
+])
+def test_each_bad_connection_option_is_named_with_the_reason(params, message):
+    found = problems(Connection(**dict({"access_token": "t"}, **params)))
+    assert len(found) == 1 and found[0].startswith(message), found
+    assert "pw@" not in found[0]
 
 
-def test_session_setup(ft):
+def test_session_setup(ft, tmp_path):
     client = make_client(ft, api_url=BASE + "/", pool_size=32)
-    assert client.api_url == BASE
-    adapter = client.session.get_adapter("https://pbx.example.com/")
+    assert client.transport.base_url == BASE
+    adapter = client.transport.adapter
     assert adapter._pool_maxsize == 32
     assert adapter.max_retries.total == 0
-    assert client.verify in (True, os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True)
-    assert make_client(ft, validate_certs=False).verify is False
-    assert make_client(ft, validate_certs=False, ca_path="/etc/ca.pem").verify == "/etc/ca.pem"
+    env_ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    assert client.transport.verify == env_ca
+    assert make_client(ft, validate_certs=False).transport.verify is False
+    ca = tmp_path / "ca.pem"
+    assert make_client(ft, validate_certs=False, ca_path=str(ca)).transport.verify == str(ca)
 
 
 def test_proxy_and_ca_bundle_come_from_the_environment_once(ft, monkeypatch):
@@ -184,70 +226,23 @@ def test_proxy_and_ca_bundle_come_from_the_environment_once(ft, monkeypatch):
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     client = make_client(ft)
-    assert client.session.proxies.get("https") == "http://proxy.example:3128"
-    assert client.verify == "/etc/private-ca.pem"
-    assert client.session.trust_env is False  # not read again on every request, and ~/.netrc is not used
+    assert client.transport.proxies.get("https") == "http://proxy.example:3128"
+    assert client.transport.verify == "/etc/private-ca.pem"
     monkeypatch.setenv("NO_PROXY", "pbx.example.com")
-    assert "https" not in make_client(ft).session.proxies
-    assert make_client(ft, ca_path="/etc/ca.pem").verify == "/etc/ca.pem"
+    assert "https" not in make_client(ft).transport.proxies
+    assert make_client(ft, ca_path="/etc/ca.pem").transport.verify == "/etc/ca.pem"
 
 
-@pytest.mark.parametrize("url", ["apiproxy.telphin.ru", "ftp://x.example", "https://", ""])
-def test_bad_api_url(ft, url):
-    with pytest.raises(ValueError, match="api_url"):
-        make_client(ft, api_url=url)
-
-
-def test_missing_credentials(ft):
-    with pytest.raises(ValueError, match="app_secret"):
-        make_client(ft, app_secret=None)
-    with pytest.raises(ValueError, match="access_token"):
-        make_client(ft, app_id="", app_secret="", access_token="")
-
-
-class FakeModule:
-    class Failed(Exception):
-        pass
-
-    def __init__(self, **params):
-        self.params = dict(api_url=BASE, app_id=None, app_secret=None, access_token=None, validate_certs=True,
-                           ca_path=None, timeout=30.0, max_retries=4, rate_limit_wait=60)
-        self.params.update(params)
-        self.no_log_values = set()
-        self.failed = None
-
-    def fail_json(self, **kwargs):
-        self.failed = kwargs
-        raise self.Failed(kwargs["msg"])
-
-
-def test_from_module(rsps):
-    module = FakeModule(app_id=APP_ID, app_secret=SECRET, timeout=7.5, max_retries=2, rate_limit_wait=5)
-    client = ApiClient.from_module(module, pool_size=16)
-    assert (client.timeout, client.max_retries, client.rate_limit_wait) == (7.5, 2, 5)
-    assert client.session.get_adapter("https://x/")._pool_maxsize == 16
+def test_issued_tokens_reach_the_sinks_of_the_redactor(rsps, ft):
     token_sequence(rsps)
     rsps.add(responses.GET, API + "/user/", json={"id": 1})
+    client = make_client(ft)
+    no_log_values = set()
+    client.redactor.add_sink(no_log_values.add)
+    assert SECRET in no_log_values  # known secrets are handed over at once
     client.get_user()
     # an issued token is a secret Ansible did not know of: it is registered for masking
-    assert tok(1) in module.no_log_values
-
-
-def test_from_module_without_requests(monkeypatch):
-    monkeypatch.setattr(client_mod, "HAS_REQUESTS", False)
-    monkeypatch.setattr(client_mod, "REQUESTS_IMPORT_ERROR", "Traceback: no module named requests")
-    module = FakeModule(access_token=STATIC_TOKEN)
-    with pytest.raises(FakeModule.Failed):
-        ApiClient.from_module(module)
-    assert "requests" in module.failed["msg"]
-    assert module.failed["exception"] == "Traceback: no module named requests"
-
-
-def test_from_module_empty_credentials():
-    module = FakeModule(access_token="", app_id="x")
-    with pytest.raises(FakeModule.Failed):
-        ApiClient.from_module(module)
-    assert "app_secret" in module.failed["msg"]
+    assert tok(1) in no_log_values
 
 
 # --------------------------------------------------------------------------- token
@@ -257,10 +252,10 @@ def test_token_fetched_once_and_reused(rsps, ft):
     token_sequence(rsps)
     rsps.add(responses.GET, API + "/user/", json={"id": 7})
     client = make_client(ft)
-    assert client.token_requests == 0  # lazy
+    assert requests_sent(client, "POST") == 0  # lazy
     assert client.get_user() == {"id": 7}
     assert client.get_user() == {"id": 7}
-    assert client.token_requests == 1
+    assert requests_sent(client, "POST") == 1
     (token_call,) = token_calls(rsps)
     assert parse_qs(token_call.request.body) == {
         "grant_type": ["client_credentials"], "client_id": [APP_ID], "client_secret": [SECRET]}
@@ -285,7 +280,7 @@ def test_static_token_never_asks_for_one(rsps, ft):
     rsps.add(responses.GET, API + "/user/", json={"id": 1})
     client = make_client(ft, access_token=STATIC_TOKEN, app_id="ignored", app_secret="ignored-secret")
     client.get_user()
-    assert client.token_requests == 0 and not token_calls(rsps)
+    assert requests_sent(client, "POST") == 0 and not token_calls(rsps)
 
 
 def test_token_renewed_before_it_expires(rsps, ft):
@@ -295,10 +290,10 @@ def test_token_renewed_before_it_expires(rsps, ft):
     client.get_user()
     ft.now += 3000
     client.get_user()
-    assert client.token_requests == 1
+    assert requests_sent(client, "POST") == 1
     ft.now += 3600 - 3000 - 30  # within the renewal margin of the token's end
     client.get_user()
-    assert client.token_requests == 2
+    assert requests_sent(client, "POST") == 2
     assert api_calls(rsps)[-1].request.headers["Authorization"] == "Bearer " + tok(2)
 
 
@@ -308,7 +303,7 @@ def test_401_gets_one_new_token_and_retries_once(rsps, ft):
     rsps.add(responses.GET, API + "/user/", json={"id": 3})
     client = make_client(ft)
     assert client.get_user() == {"id": 3}
-    assert client.token_requests == 2
+    assert requests_sent(client, "POST") == 2
     first, second = api_calls(rsps)
     assert first.request.headers["Authorization"] == "Bearer " + tok(1)
     assert second.request.headers["Authorization"] == "Bearer " + tok(2)
@@ -324,7 +319,7 @@ def test_second_401_raises(rsps, ft):
     err = info.value
     assert err.status == 401 and err.method == "GET" and err.path == "/api/ver1.0/user/"
     assert "refused" in str(err) and "app_id" in str(err)
-    assert client.token_requests == 2 and len(api_calls(rsps)) == 2
+    assert requests_sent(client, "POST") == 2 and len(api_calls(rsps)) == 2
 
 
 def test_static_token_refused(rsps, ft):
@@ -336,7 +331,7 @@ def test_static_token_refused(rsps, ft):
     assert info.value.status == 401
     assert "access token was refused as expired or invalid" in text
     assert STATIC_TOKEN not in text
-    assert client.requests_sent == 1 and client.token_requests == 0
+    assert requests_sent(client) == 1 and requests_sent(client, "POST") == 0
 
 
 @pytest.mark.parametrize("status, body", [
@@ -355,7 +350,7 @@ def test_invalid_client(rsps, ft, status, body):
     if "error_description" in body:
         assert err.message == "Client authentication failed"
     assert SECRET not in str(err)
-    assert client.requests_sent == 1  # not retried
+    assert requests_sent(client) == 1  # not retried
     assert not api_calls(rsps)
 
 
@@ -374,7 +369,7 @@ def test_500_then_200(rsps, ft):
     client = make_client(ft, access_token=STATIC_TOKEN)
     assert client.get_user() == {"id": 1}
     assert ft.sleeps == [pytest.approx(0.375)]  # base 0.5, jitter 0.5 -> 0.25 + 0.5 * 0.25
-    assert client.requests_sent == 2 and client.retries == 1
+    assert requests_sent(client) == 2 and client.stats()["retries"] == 1
 
 
 def test_persistent_500(rsps, ft):
@@ -407,9 +402,9 @@ def test_backoff_grows_up_to_max(rsps, ft):
        st.floats(min_value=0.01, max_value=5), st.floats(min_value=0.1, max_value=60))
 def test_backoff_property(rolls, base, cap):
     rolls = iter(rolls)
-    client = ApiClient(BASE, access_token=STATIC_TOKEN, backoff_base=base, backoff_max=cap,
+    client = ApiClient(Connection(BASE, access_token=STATIC_TOKEN), backoff_base=base, backoff_max=cap,
                        rng=lambda: next(rolls))
-    delays = [client._backoff(attempt) for attempt in range(10)]
+    delays = [client.transport.backoff(attempt) for attempt in range(10)]
     assert all(0 <= d <= cap for d in delays)
     for attempt, delay in enumerate(delays):
         ceiling = min(cap, base * 2 ** attempt)
@@ -431,7 +426,7 @@ def test_transport_errors_retried_then_raised(rsps, ft, exc, text):
     err = info.value
     assert err.status is None and text in err.message
     assert "no answer" in str(err)
-    assert len(rsps.calls) == 3 and len(ft.sleeps) == 2 and client.requests_sent == 3
+    assert len(rsps.calls) == 3 and len(ft.sleeps) == 2 and requests_sent(client) == 3
 
 
 def test_connection_error_then_success(rsps, ft):
@@ -445,7 +440,7 @@ def test_tls_error_not_retried(rsps, ft):
     client = make_client(ft, access_token=STATIC_TOKEN)
     with pytest.raises(ApiError, match="validate_certs and ca_path"):
         client.get_user()
-    assert client.requests_sent == 1 and ft.sleeps == []
+    assert requests_sent(client) == 1 and ft.sleeps == []
 
 
 def test_malformed_json_retried(rsps, ft):
@@ -453,7 +448,7 @@ def test_malformed_json_retried(rsps, ft):
     rsps.add(responses.GET, API + "/user/", json={"id": 9})
     client = make_client(ft, access_token=STATIC_TOKEN)
     assert client.get_user() == {"id": 9}
-    assert client.requests_sent == 2 and len(ft.sleeps) == 1
+    assert requests_sent(client) == 2 and len(ft.sleeps) == 1
 
 
 def test_malformed_json_for_good(rsps, ft):
@@ -461,7 +456,7 @@ def test_malformed_json_for_good(rsps, ft):
     client = make_client(ft, access_token=STATIC_TOKEN, max_retries=1)
     with pytest.raises(ApiError, match="not valid JSON") as info:
         client.get_user()
-    assert info.value.status == 200 and client.requests_sent == 2
+    assert info.value.status == 200 and requests_sent(client) == 2
 
 
 def test_empty_answer_is_none(rsps, ft):
@@ -481,7 +476,7 @@ def test_429_with_short_reset_waits_then_succeeds(rsps, ft):
     client = make_client(ft, access_token=STATIC_TOKEN)
     assert client.get_user() == {"id": 1}
     assert ft.sleeps == [7]
-    assert client.rate_limit == {"limit": 1000, "remaining": 999, "reset": 3600}
+    assert client.rate_limit() == {"limit": 1000, "remaining": 999, "reset": 3600}
 
 
 def test_retry_after_wins_over_reset(rsps, ft):
@@ -515,13 +510,13 @@ def test_429_beyond_rate_limit_wait_fails_at_once(rsps, ft):
         client.get_user()
     err = info.value
     text = str(err)
-    assert ft.sleeps == [] and client.requests_sent == 1
+    assert ft.sleeps == [] and requests_sent(client) == 1
     assert err.status == 429 and err.api_status == "rate_limit_exceeded" and err.retry_after == 1800
     assert "rate limit exceeded" in text
     assert "resets in 1800 s" in text
     assert "2023-11-14 22:43:20 UTC" in text  # WALL + 1800
     assert "rate_limit_wait" in text
-    assert client.rate_limit == {"limit": 1000, "remaining": 0, "reset": 1800}
+    assert client.rate_limit() == {"limit": 1000, "remaining": 0, "reset": 1800}
 
 
 def test_429_reset_as_unix_time(rsps, ft):
@@ -536,7 +531,7 @@ def test_429_without_headers_backs_off(rsps, ft):
     client = make_client(ft, access_token=STATIC_TOKEN, max_retries=2)
     with pytest.raises(ApiError) as info:
         client.get_user()
-    assert info.value.status == 429 and client.requests_sent == 3
+    assert info.value.status == 429 and requests_sent(client) == 3
     assert ft.sleeps == [pytest.approx(0.375), pytest.approx(0.75)]
 
 
@@ -547,15 +542,15 @@ def test_rate_limit_pause_is_client_wide(rsps):
     rsps.add(responses.GET, API + "/a/", json={})
     rsps.add(responses.GET, API + "/b/", json={})
     client = make_client(ft, access_token=STATIC_TOKEN)
-    client.get("/a/")
+    client.request("GET", "/a/")
     assert ft.sleeps == [5]
     ft.now += 2
-    other = threading.Thread(target=client.get, args=("/b/",))
+    other = threading.Thread(target=client.request, args=("GET", "/b/"))
     other.start()
     other.join()
     assert ft.sleeps == [5, 3]  # the other worker waits for the rest of the pause
     ft.now += 10
-    client.get("/b/")
+    client.request("GET", "/b/")
     assert ft.sleeps == [5, 3]  # pause over
 
 
@@ -563,7 +558,7 @@ def test_rate_limit_none_without_headers(rsps, ft):
     rsps.add(responses.GET, API + "/user/", json={})
     client = make_client(ft, access_token=STATIC_TOKEN)
     client.get_user()
-    assert client.rate_limit is None
+    assert client.rate_limit() is None
 
 
 # --------------------------------------------------------------------------- errors
@@ -576,7 +571,7 @@ def test_other_4xx_not_retried(rsps, ft):
     with pytest.raises(ApiError) as info:
         client.get_phone(9)
     assert str(info.value) == "GET /api/ver1.0/extension/9/phone/: HTTP 404: Extension not found"
-    assert client.requests_sent == 1 and ft.sleeps == []
+    assert requests_sent(client) == 1 and ft.sleeps == []
 
 
 def test_403_app_access_type_deny(rsps, ft):
@@ -626,11 +621,11 @@ def test_error_details_of_validation(rsps, ft):
     assert "hangup_timeout" in str(info.value)
 
 
-def test_api_error_pickles_and_as_dict():
+def test_api_error_is_a_value_that_replace_derives_from():
     err = ApiError("GET", "/api/ver1.0/user/", status=403, message="m", api_status="access_denied", hint="h")
-    again = pickle.loads(pickle.dumps(err))
-    assert str(again) == str(err)
-    assert err.as_dict()["msg"] == str(err) and err.as_dict()["status"] == 403
+    again = err.replace(hint="another")
+    assert str(err).endswith("(h)") and str(again).endswith("(another)")
+    assert (again.method, again.path, again.status, again.api_status) == (err.method, err.path, 403, "access_denied")
 
 
 # --------------------------------------------------------------------------- secrets
@@ -667,7 +662,7 @@ def test_no_secret_in_errors(rsps, ft, name, options, answers):
     with pytest.raises(ApiError) as info:
         client.get_user()
     err = info.value
-    texts = [str(err), repr(err), json.dumps(err.as_dict(), default=str)]
+    texts = [str(err), repr(err), json.dumps(vars(err), default=str)]
     for text in texts:
         assert SECRET not in text and STATIC_TOKEN not in text, text
         assert "Authorization" not in text
@@ -695,13 +690,13 @@ def test_counters(rsps, ft):
     client = make_client(ft)
     client.get_user()
     client.put_phone(1, {"label": "x"})
-    assert client.requests_sent == 4
-    assert client.request_counts == {"POST": 1, "GET": 2, "PUT": 1}
-    assert client.token_requests == 1
+    assert requests_sent(client) == 4
+    assert request_counts(client) == {"POST": 1, "GET": 2, "PUT": 1}
+    assert requests_sent(client, "POST") == 1
     stats = client.stats()
-    assert stats["requests_sent"] == 4 and stats["retries"] == 1
-    stats["request_counts"]["GET"] = 99
-    assert client.request_counts["GET"] == 2  # a snapshot, not the live dict
+    assert stats["requests"]["total"] == 4 and stats["retries"] == 1
+    stats["requests"]["GET"] = 99
+    assert request_counts(client)["GET"] == 2  # a snapshot, not the live dict
 
 
 # --------------------------------------------------------------------------- paging
@@ -760,15 +755,15 @@ def test_list_extensions_filters(rsps, ft):
     assert query(rsps.calls[0]) == {"type": "phone", "name": "000*1", "page": "1", "per_page": "10"}
 
 
-class FakeSession:
-    """Stands in for requests.Session: records the keyword arguments of each call."""
+class FakeAdapter:
+    """Stands in for requests' HTTPAdapter: records each prepared request and the keyword arguments."""
 
     def __init__(self, answers):
         self.answers = list(answers)
         self.calls = []
 
-    def request(self, method, url, **kwargs):
-        self.calls.append(dict(method=method, url=url, **kwargs))
+    def send(self, prepared, **kwargs):
+        self.calls.append(dict(method=prepared.method, query=query_of(prepared.url), **kwargs))
         status, body = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         response = requests.Response()
         response.status_code = status
@@ -777,12 +772,12 @@ class FakeSession:
 
 
 def test_list_extensions_none_filters_not_passed(ft):
-    session = FakeSession([(200, _ext(1, 2)), (200, [])])
-    client = make_client(ft, access_token=STATIC_TOKEN, session=session)
+    adapter = FakeAdapter([(200, _ext(1, 2)), (200, [])])
+    client = make_client(ft, access_token=STATIC_TOKEN, adapter=adapter)
     assert len(client.list_extensions(per_page=2, type="phone", status=None, name=None)) == 2
-    assert [c["params"] for c in session.calls] == [
-        {"type": "phone", "page": 1, "per_page": 2}, {"type": "phone", "page": 2, "per_page": 2}]
-    assert all(c["timeout"] == 30.0 and c["verify"] is True for c in session.calls)
+    assert [c["query"] for c in adapter.calls] == [
+        {"type": "phone", "page": "1", "per_page": "2"}, {"type": "phone", "page": "2", "per_page": "2"}]
+    assert all(c["timeout"] == 30.0 for c in adapter.calls)
 
 
 def test_list_extensions_page_ignored(rsps, ft):
@@ -839,10 +834,10 @@ def test_concurrent_401_one_new_token(rsps, ft):
         thread.join(20)
     assert not errors
     assert results == [{"ok": True}] * workers
-    assert client.token_requests == 2  # the first token, then exactly one renewal
+    assert requests_sent(client, "POST") == 2  # the first token, then exactly one renewal
     assert len(token_calls(rsps)) == 2
-    assert client.requests_sent == 2 + 2 * workers
-    assert client.request_counts == {"POST": 2, "GET": 2 * workers}
+    assert requests_sent(client) == 2 + 2 * workers
+    assert request_counts(client) == {"POST": 2, "GET": 2 * workers}
 
 
 def test_concurrent_refused_credentials_one_token_request(rsps, ft):
@@ -870,7 +865,7 @@ def test_concurrent_refused_credentials_one_token_request(rsps, ft):
     for thread in threads:
         thread.join(20)
     assert len(errors) == workers and all(e.api_status == "invalid_client" for e in errors)
-    assert client.token_requests == 1
+    assert requests_sent(client, "POST") == 1
 
 
 def test_counters_thread_safe(rsps, ft):
@@ -886,12 +881,11 @@ def test_counters_thread_safe(rsps, ft):
         thread.start()
     for thread in threads:
         thread.join(20)
-    assert client.requests_sent == 200 and client.request_counts == {"GET": 200}
+    assert requests_sent(client) == 200 and request_counts(client) == {"GET": 200}
 
 
 def test_rate_limit_keeps_the_lowest_remaining_of_a_window_whatever_the_order_of_answers():
-    from ansible_collections.telphin.pbx.plugins.module_utils.client import _newer_budget
-    assert _newer_budget(None, {"limit": 10, "remaining": 5, "reset": 100})
-    assert not _newer_budget({"remaining": 3, "reset": 100}, {"remaining": 4, "reset": 100})  # arrived late
-    assert _newer_budget({"remaining": 3, "reset": 100}, {"remaining": 2, "reset": 99})
-    assert _newer_budget({"remaining": 0, "reset": 2}, {"remaining": 999, "reset": 3600})  # a new window
+    assert newer_budget(None, {"limit": 10, "remaining": 5, "reset": 100})
+    assert not newer_budget({"remaining": 3, "reset": 100}, {"remaining": 4, "reset": 100})  # arrived late
+    assert newer_budget({"remaining": 3, "reset": 100}, {"remaining": 2, "reset": 99})
+    assert newer_budget({"remaining": 0, "reset": 2}, {"remaining": 999, "reset": 3600})  # a new window

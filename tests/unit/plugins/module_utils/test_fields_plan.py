@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
-from ansible_collections.telphin.pbx.plugins.module_utils import plan
+from ansible_collections.telphin.pbx.plugins.module_utils import plan, results
 
 
 def desired(**options):
-    result, problems = plan.desired_properties(options, options.pop("reset", None) if "reset" in options else None)
+    result, problems = F.desired_properties(options, options.pop("reset", None) if "reset" in options else None)
     assert problems == []
     return result
 
@@ -65,19 +65,19 @@ def test_argument_spec_marks_secrets_no_log_at_both_levels():
     ("transfer_caller_id_number", "abc", "digits with an optional leading +"),
 ])
 def test_bad_values_are_refused_naming_the_option_and_the_reason(option, value, reason):
-    _desired, problems = plan.desired_properties({option: value}, None)
+    _desired, problems = F.desired_properties({option: value}, None)
     assert len(problems) == 1
     assert problems[0].startswith(option + ": ")
     assert reason in problems[0]
 
 
 def test_secret_values_never_appear_in_a_validation_message():
-    _desired, problems = plan.desired_properties({"conference_pin": {"a": "s3cr3t-pin"}}, None)
+    _desired, problems = F.desired_properties({"conference_pin": {"a": "s3cr3t-pin"}}, None)
     assert problems and "s3cr3t-pin" not in problems[0]
 
 
 def test_every_problem_is_reported_at_once_with_its_prefix():
-    _desired, problems = plan.desired_properties(
+    _desired, problems = F.desired_properties(
         {"hangup_timeout": 0, "geo_list": "X"}, ["vm_enabled", "nope"], "extensions[3].")
     assert len(problems) == 4
     assert all(p.startswith("extensions[3].") for p in problems)
@@ -86,7 +86,7 @@ def test_every_problem_is_reported_at_once_with_its_prefix():
 
 
 def test_reset_and_value_for_one_field_is_refused():
-    _desired, problems = plan.desired_properties({"vm_mailto": "a@example.com"}, ["vm_mailto"])
+    _desired, problems = F.desired_properties({"vm_mailto": "a@example.com"}, ["vm_mailto"])
     assert problems == ["reset: vm_mailto is also given a value; use one or the other"]
 
 
@@ -118,9 +118,9 @@ def test_only_managed_fields_that_differ_are_changes_in_table_order():
 def test_the_write_only_password_is_a_change_whenever_it_is_managed_and_never_shown():
     wanted = desired(password="S1p-secret", record_enabled=True)
     assert plan.changes({"record_enabled": True}, wanted) == ["password"]
-    entry = plan.diff({"record_enabled": True}, wanted, ["password"])
+    entry = results.diff({"record_enabled": True}, wanted, ["password"])
     assert entry["after"]["password"] == F.MASK + " (changed)" and "S1p-secret" not in repr(entry)
-    _desired, problems = plan.desired_properties({}, ["password"])
+    _desired, problems = F.desired_properties({}, ["password"])
     assert problems and "password cannot be null" in problems[0]
 
 
@@ -158,7 +158,7 @@ def test_applying_the_plan_leaves_nothing_to_change(current):
 def test_diff_shows_managed_fields_only_and_masks_secrets():
     current = {"record_enabled": False, "conference_pin": "1234", "label": "x", "replace_pin": "9"}
     wanted = desired(record_enabled=True, conference_pin="5678")
-    entry = plan.diff(current, wanted, plan.changes(current, wanted), header="000*100 (id 1001)")
+    entry = results.diff(current, wanted, plan.changes(current, wanted), header="000*100 (id 1001)")
     assert entry["before"] == {"record_enabled": False, "conference_pin": F.MASK}
     assert entry["after"] == {"record_enabled": True, "conference_pin": F.MASK + " (changed)"}
     assert entry["before_header"] == "000*100 (id 1001) (before)"

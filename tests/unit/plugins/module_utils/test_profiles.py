@@ -47,7 +47,7 @@ def test_every_problem_is_reported_at_once():
         ], EXTENSIONS)
     problems = error.value.problems
     assert problems[0].startswith("phone_profile_assignments[0].profile: 'nope' is not a profile")
-    assert "phone_profile_assignments[1].extensions: '999' names no extension of the account" in problems
+    assert "phone_profile_assignments[1].extensions: no extension is named '999' in this account" in problems
     assert any(p.startswith("phone_profile_assignments[2].match.name_regex: not a valid regular expression")
                for p in problems)
     assert any(p.startswith("phone_profile_assignments[3].match: unknown keys colour") for p in problems)

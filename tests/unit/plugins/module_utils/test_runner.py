@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiError
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import (
-    PlanRefused, apply_phone_properties, failure_summary, read_phone_properties)
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils.results import failure_message
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_phone_properties, read_phone_properties
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
 
 
@@ -20,9 +20,10 @@ class FakeApi:
         self.errors = errors or {}
         self.journal = []
         self.lock = threading.Lock()
-        self.rate_limit = None if remaining is None else {"limit": 100, "remaining": remaining, "reset": 60}
-        self.request_counts = {}
-        self.requests_sent = 0
+        self.budget = None if remaining is None else {"limit": 100, "remaining": remaining, "reset": 60}
+
+    def rate_limit(self):
+        return self.budget
 
     def _record(self, method, ext_id):
         with self.lock:
@@ -62,7 +63,7 @@ def test_all_reads_come_before_any_write(parallel):
     api.phones["1003"]["record_enabled"] = False
     api.phones["1017"]["record_enabled"] = False
     done = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(20)]),
-                                  parallel=parallel)
+                                  parallel=parallel).outcomes
     methods = [m for m, _ext in api.journal]
     assert methods.count("GET") == 20 and sorted(e for m, e in api.journal if m == "PUT") == ["1003", "1017"]
     assert max(i for i, m in enumerate(methods) if m == "GET") < min(i for i, m in enumerate(methods) if m == "PUT")
@@ -73,18 +74,19 @@ def test_check_mode_plans_the_same_and_writes_nothing():
     api = FakeApi(phones(3))
     api.phones["1001"]["record_enabled"] = False
     done = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
-                                  check_mode=True)
+                                  check_mode=True).outcomes
     assert [m for m, _ext in api.journal if m == "PUT"] == []
     assert [t.changed for t in done] == [False, True, False]
-    assert done[1].properties["record_enabled"] is True  # the predicted state
+    assert done[1].after["record_enabled"] is True  # the predicted state
+    assert done[1].current["record_enabled"] is False  # what was read stays as it was
 
 
 def test_a_bundle_conflict_refuses_the_plan_before_any_write():
     bundle = {"bundle_id": 1000, "bundle_list": {"1001": {"active": True}}}
     api = FakeApi(phones(2, bundle=bundle, record_enabled=False))
-    with pytest.raises(PlanRefused) as refused:
-        apply_phone_properties(api, targets((1000, {"record_enabled": True}), (1001, {"record_enabled": False})))
-    assert "record_enabled" in refused.value.problems[0]
+    run = apply_phone_properties(api, targets((1000, {"record_enabled": True}), (1001, {"record_enabled": False})))
+    assert "record_enabled" in run.refused[0]
+    assert [o.changes for o in run.outcomes] == [("record_enabled",), ()]  # what would change is still told
     assert [m for m, _ext in api.journal if m == "PUT"] == []
 
 
@@ -92,49 +94,46 @@ def test_a_rate_limit_stops_the_rest_instead_of_repeating_the_error():
     api = FakeApi(phones(10, record_enabled=False),
                   errors={("PUT", "1000"): ApiError("PUT", "/x", 429, "rate limit exceeded", "rate_limit_exceeded")})
     done = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(10)]),
-                                  parallel=1)
+                                  parallel=1).outcomes
     assert [m for m, _ext in api.journal].count("PUT") == 1
     assert all(t.failed for t in done)
     assert done[1].msg.startswith("not attempted: the task stopped after an error that every request would meet")
-    assert failure_summary(done).startswith("10 of 10 extensions failed")
+    assert failure_message(done).startswith("10 of 10 extensions failed")
 
 
 def test_a_failing_extension_does_not_stop_the_others():
     api = FakeApi(phones(3, record_enabled=False),
                   errors={("PUT", "1001"): ApiError("PUT", "/x", 400, "bad value", "validation_error")})
-    done = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]))
+    done = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)])).outcomes
     assert [(t.changed, t.failed) for t in done] == [(True, False), (False, True), (True, False)]
     assert "HTTP 400" in done[1].msg and "bad value" in done[1].msg
 
 
 def test_a_budget_that_cannot_cover_the_writes_refuses_the_plan():
     api = FakeApi(phones(3, record_enabled=False), remaining=2)
-    with pytest.raises(PlanRefused) as refused:
-        apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]))
-    assert "needs 3 write requests but only 2 remain" in refused.value.problems[0]
-    warnings = []
-    apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
-                           allow_partial=True, warn=warnings.append)
-    assert warnings and "allow_partial" in warnings[0]
-    audit = []
-    apply_phone_properties(FakeApi(phones(3, record_enabled=False), remaining=2),
-                           targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
-                           check_mode=True, warn=audit.append)
-    assert audit and "a real run now would stop before writing" in audit[0]
+    refused = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]))
+    assert "needs 3 write requests but only 2 remain" in refused.refused[0]
+    partial = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
+                                     allow_partial=True)
+    assert partial.warnings and "allow_partial" in partial.warnings[0]
+    audit = apply_phone_properties(FakeApi(phones(3, record_enabled=False), remaining=2),
+                                   targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
+                                   check_mode=True)
+    assert audit.warnings and "a real run now would stop before writing" in audit.warnings[0]
 
 
 def test_names_are_resolved_with_one_listing():
     api = FakeApi(phones(3, record_enabled=False))
     many = [Target(index=0, given="000*1001"), Target(index=1, given="1002")]
-    apply_phone_properties(api, many, check_mode=True)
+    run = apply_phone_properties(api, many, check_mode=True)
     assert [m for m, _ext in api.journal].count("LIST") == 1
-    assert [t.extension_id for t in many] == ["1001", "1002"]
+    assert [o.target.extension_id for o in run.outcomes] == ["1001", "1002"]
 
 
 def test_info_without_targets_reads_every_listed_phone():
     api = FakeApi(phones(3), extensions=[{"id": 1000, "name": "000*100", "type": "phone"},
                                          {"id": 1001, "name": "000*101", "type": "phone"},
                                          {"id": 1033, "name": "000*600", "type": "queue"}])
-    read = read_phone_properties(api, [])
-    assert [t.extension_id for t in read] == ["1000", "1001"]
-    assert all(t.current is not None for t in read)
+    read = read_phone_properties(api, []).outcomes
+    assert [o.target.extension_id for o in read] == ["1000", "1001"]
+    assert all(o.current is not None for o in read)

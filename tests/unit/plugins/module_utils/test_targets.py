@@ -2,8 +2,9 @@
 """Targets: options and items -> validated targets; names -> ids from one listing."""
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
-    ExtensionDirectory, duplicate_targets, resolve, targets_from_params)
+    duplicate_targets, resolve, targets_from_params)
 
 
 def params(**kw):
@@ -71,12 +72,23 @@ EXTENSIONS = [
 def test_names_resolve_by_full_name_or_unique_number():
     directory = ExtensionDirectory(EXTENSIONS)
     targets, _problems = targets_from_params(params(extensions=[
-        item(extension_name="101"), item(extension_name="000*100"), item(extension_name="100"),
-        item(extension_name="999"), item(extension_name="200"), item(extension_id=1002)]))
-    resolve(targets, directory)
-    assert [t.extension_id for t in targets[:2]] == ["1002", "1001"]
-    assert targets[1].name == "000*100" and targets[1].label == "Anna"
-    assert "ambiguous" in targets[2].msg and "000*100 (id 1001)" in targets[2].msg
-    assert targets[3].msg == "no extension is named '999' in this account"
-    assert "type 'queue'" in targets[4].msg
-    assert duplicate_targets(targets) == ["extensions[0] and extensions[5] both name 000*101 (id 1002)"]
+        item(extension_name="101"), item(extension_name="000*100"), item(extension_id=1002)]))
+    resolved, problems = resolve(targets, directory)
+    assert problems == []
+    assert [t.extension_id for t in resolved] == ["1002", "1001", "1002"]
+    assert resolved[1].name == "000*100" and resolved[1].label == "Anna"
+    assert targets[1].name is None  # the given targets are not changed: resolve returns new ones
+    assert duplicate_targets(resolved) == ["extensions[0] and extensions[2] both name 000*101 (id 1002)"]
+
+
+def test_names_that_cannot_be_resolved_are_problems_of_the_whole_task():
+    # Changed with the restructuring (issue 9): an unknown, ambiguous or non-phone name used to fail only
+    # its own item while the others were written; it is an input error, found before any write.
+    targets, _problems = targets_from_params(params(extensions=[
+        item(extension_name="100"), item(extension_name="999"), item(extension_name="200"),
+        item(extension_name="101")]))
+    _resolved, problems = resolve(targets, ExtensionDirectory(EXTENSIONS))
+    assert problems[0].startswith("extensions[0]: '100' is ambiguous") and "000*100 (id 1001)" in problems[0]
+    assert problems[1] == "extensions[1]: no extension is named '999' in this account"
+    assert "extensions[2]: 000*200 (id 1040) is of type 'queue'" in problems[2]
+    assert len(problems) == 3

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one base of the collection's modules: options in (with the connection's), a client, results out.
+
+A module's ``main()`` reads: options (``ApiModule(spec, ...)``), run (``module.run(work)``), report
+(``module.finish(result)``). Everything that each module would otherwise repeat lives here: the
+connection options and their checks, the ``parallel`` option, the client, the one way an API error and
+the run's warnings leave the module.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.telphin.pbx.plugins.module_utils import connection as conn
+from ansible_collections.telphin.pbx.plugins.module_utils import results
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import DEFAULT_PARALLEL, MAX_PARALLEL
+from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
+
+PARALLEL_OPTION = dict(parallel=dict(type="int", default=DEFAULT_PARALLEL))
+
+
+class ApiModule:
+    """An AnsibleModule with the connection options, and the client and the report of a run."""
+
+    def __init__(self, argument_spec, mutually_exclusive=(), required_one_of=()):
+        spec = conn.argument_spec()
+        spec.update(argument_spec)
+        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                                     mutually_exclusive=list(mutually_exclusive),
+                                     required_one_of=list(required_one_of))
+        self.params = self.ansible.params
+        self.check_mode = self.ansible.check_mode
+        self.diff_mode = self.ansible._diff
+        if REQUESTS_IMPORT_ERROR:
+            self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.connection, self._problems = conn.connection_from_params(self.params)
+        if "parallel" in spec and not 1 <= self.params["parallel"] <= MAX_PARALLEL:
+            self._problems.append("parallel: must be from 1 to %d, got %d"
+                                  % (MAX_PARALLEL, self.params["parallel"]))
+        self.client = None
+
+    def check_input(self, problems=()):
+        """Fail before any request when an option is bad, naming each option and the reason."""
+        problems = self._problems + list(problems)
+        if problems:
+            self.ansible.fail_json(msg="Invalid options, nothing was sent: " + "; ".join(problems),
+                                   problems=problems)
+
+    def run(self, work):
+        """``work(client)`` with a new client; an API error that ends the run becomes the failed result."""
+        self.check_input()
+        self.client = ApiClient(self.connection, pool_size=self.params.get("parallel") or 1)
+        # Issued tokens are secrets Ansible does not know of: let it mask them in any output too.
+        self.client.redactor.add_sink(self.ansible.no_log_values.add)
+        try:
+            return work(self.client)
+        except ApiError as exc:
+            self.finish(results.api_error_result(exc, self.client))
+
+    def finish(self, result, warnings=()):
+        """Hand the result to Ansible: exit, or fail when it says so."""
+        for warning in warnings:
+            self.ansible.warn(warning)
+        if result.get("failed"):
+            result = dict(result)
+            msg = result.pop("msg")
+            result.pop("failed")
+            self.ansible.fail_json(msg=msg, **result)
+        self.ansible.exit_json(**result)

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Secrets out of every text the collection shows: the one mask, and the redactor of texts and data.
+
+The redactor knows the secrets of a run (the application secret, a given or issued token) and removes them,
+and anything that looks like a bearer token or a credential in a query, from error messages and error bodies.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+MASK = "********"
+
+_USERINFO = re.compile(r"(?<=//)[^/@\s]+@")
+_PATTERNS = (
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{16,}=*"), r"\1" + MASK),
+    (re.compile(r"(?i)(client_secret=)[^&\s]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(access_token=)[^&\s]+"), r"\1" + MASK),
+)
+# Shorter values would mask ordinary words of a message.
+_MIN_SECRET_LENGTH = 4
+
+
+def without_userinfo(url):
+    """A URL without ``user:password@``."""
+    return _USERINFO.sub("", url)
+
+
+class Redactor:
+    """The secrets of one run, and the removal of them from texts and nested data. Thread-safe.
+
+    ``sinks`` are called with each secret learnt later (an issued token), so that Ansible can mask it too.
+    """
+
+    def __init__(self, secrets=()):
+        self._lock = threading.Lock()
+        self._secrets = ()
+        self._sinks = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add_sink(self, sink):
+        self._sinks.append(sink)
+        for secret in self._secrets:
+            sink(secret)
+
+    def add(self, secret):
+        if not secret or not isinstance(secret, str):
+            return
+        with self._lock:
+            if secret in self._secrets:
+                return
+            self._secrets = tuple(sorted(self._secrets + (secret,), key=len, reverse=True))
+        for sink in self._sinks:
+            sink(secret)
+
+    def text(self, text):
+        if not text:
+            return text
+        text = str(text)
+        for secret in self._secrets:
+            if len(secret) >= _MIN_SECRET_LENGTH:
+                text = text.replace(secret, MASK)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return without_userinfo(text)
+
+    def data(self, data):
+        if isinstance(data, dict):
+            return {self.text(str(key)): self.data(value) for key, value in data.items()}
+        if isinstance(data, (list, tuple)):
+            return [self.data(value) for value in data]
+        if isinstance(data, str):
+            return self.text(data)
+        return data

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that shapes what the modules return: entries, drift and diff, stats, failure messages.
+
+Pure functions from a :class:`~.runner.Run` (or a listing) and the client's counters to the result dict a
+module hands to Ansible. Secrets are masked here, on the way out.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
+from ansible_collections.telphin.pbx.plugins.module_utils import plan
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import as_id
+
+
+def diff(current, desired, changes, header=None):
+    """Ansible diff of the managed fields: before is the API's value, after the value the task leaves."""
+    before = {name: current.get(name) for name in desired}
+    after = dict(before, **plan.put_body(desired, changes))
+    entry = {"before": F.mask(before), "after": F.mask(after)}
+    for name in changes:
+        if name in F.SECRET_NAMES:
+            # Both sides are masked, so say which secret changed or the diff would show nothing.
+            entry["after"][name] = F.MASK + " (changed)"
+    if header:
+        entry["before_header"] = "%s (before)" % header
+        entry["after_header"] = "%s (after)" % header
+    return entry
+
+
+def drift(current, desired, changes):
+    """``{field: {"before": ..., "after": ...}}`` of the changed fields, secrets masked (for reports)."""
+    entry = diff(current, desired, changes)
+    return {name: {"before": entry["before"][name], "after": entry["after"][name]} for name in changes}
+
+
+def entry(outcome):
+    """One element of ``extensions`` in the result of phone_properties."""
+    target = outcome.target
+    result = {
+        "extension_id": as_id(target.extension_id),
+        "name": target.name,
+        "changed": outcome.changed,
+        "changes": list(outcome.changes),
+        "failed": outcome.failed,
+        "msg": outcome.msg,
+        "bundle_changes": {str(partner): list(names) for partner, names in outcome.bundle_effects.items()},
+    }
+    if outcome.changes and outcome.current is not None:
+        result["drift"] = drift(outcome.current, target.desired, outcome.changes)
+    if target.profile is not None:
+        result["profile"] = target.profile
+    return result
+
+
+def info_entry(outcome, show_secrets=False):
+    """One element of ``extensions`` in the result of phone_properties_info."""
+    target = outcome.target
+    return dict(extension_id=as_id(target.extension_id), name=target.name,
+                label=(outcome.current or {}).get("label", target.label),
+                properties=F.mask(dict(outcome.current), show_secrets))
+
+
+def stats(client, outcomes=None):
+    """Counts of the run; ``requests`` by method and ``total`` in every module."""
+    counts = {}
+    if outcomes is not None:
+        counts = dict(targets=len(outcomes), checked=sum(1 for o in outcomes if o.current is not None),
+                      changed=sum(1 for o in outcomes if o.changed), failed=sum(1 for o in outcomes if o.failed))
+    counts["requests"] = client.stats()["requests"]
+    return counts
+
+
+def failure_message(outcomes):
+    """One message naming every failed extension and why, or None."""
+    failed = [o for o in outcomes if o.failed]
+    if not failed:
+        return None
+    if len(outcomes) == 1:
+        return "%s: %s" % (failed[0].target.title, failed[0].msg)
+    return "%d of %d extensions failed: %s" % (
+        len(failed), len(outcomes), "; ".join("%s: %s" % (o.target.title, o.msg) for o in failed))
+
+
+def _common(client):
+    result = dict(changed=False)
+    rate_limit = client.rate_limit()
+    if rate_limit:
+        result["rate_limit"] = rate_limit
+    return result
+
+
+def phone_properties_result(run, client, params, diff_mode):
+    """The result of phone_properties: one target's fields, or ``extensions`` for a task of many."""
+    outcomes = run.outcomes
+    result = _common(client)
+    result.update(changed=any(o.changed for o in outcomes), stats=stats(client, outcomes))
+    if params.get("extensions") is None:
+        result.update(_single(outcomes[0], diff_mode))
+    else:
+        result["extensions"] = [entry(o) for o in outcomes]
+        if diff_mode:
+            result["diff"] = [diff(o.current, o.target.desired, o.changes, header=o.target.title)
+                              for o in outcomes if o.changes and o.current is not None]
+        # Ansible echoes the module's arguments in every result; for thousands of items that doubles the
+        # result the controller copies and converts (about half a second per 1,000 items). The items are in
+        # the result's `extensions` already.
+        result["invocation"] = {"module_args": dict(
+            params, extensions="(%d items: see extensions in the result)" % len(outcomes))}
+    if run.refused:
+        result.update(failed=True, problems=list(run.refused),
+                      msg="Nothing was written: " + "; ".join(run.refused))
+    elif failure_message(outcomes):
+        result.update(failed=True, msg=failure_message(outcomes))
+    return result
+
+
+def _single(outcome, diff_mode):
+    target = outcome.target
+    result = dict(extension_id=as_id(target.extension_id), changes=list(outcome.changes))
+    if target.name:
+        result["name"] = target.name
+    if outcome.after is not None:
+        result["properties"] = F.mask(dict(outcome.after))
+    if diff_mode and outcome.current is not None:
+        result["diff"] = diff(outcome.current, target.desired, outcome.changes)
+    return result
+
+
+def phone_properties_info_result(run, client, show_secrets):
+    """The result of phone_properties_info: the properties of every target that could be read."""
+    result = _common(client)
+    result.update(extensions=[info_entry(o, show_secrets) for o in run.outcomes if not o.failed],
+                  stats=stats(client, run.outcomes))
+    if run.refused:
+        result.update(failed=True, problems=list(run.refused), msg="; ".join(run.refused))
+    elif failure_message(run.outcomes):
+        result.update(failed=True, msg=failure_message(run.outcomes))
+    return result
+
+
+def extension_info_result(extensions, client):
+    result = _common(client)
+    result.update(extensions=extensions, stats=stats(client))
+    return result
+
+
+def api_error_result(error, client):
+    """The result of a module whose run stopped on an API error outside any one extension (a listing)."""
+    result = _common(client)
+    result.update(failed=True, msg=str(error), status=error.status, api_status=error.api_status,
+                  stats=stats(client))
+    return result
