@@ -77,7 +77,9 @@ def serve(sim, req):
     """The Outcome of one request that is not for the admin endpoint."""
     if not req.faulted:
         return real(sim._api, req)
-    key, refusal = _enter(sim, req)
+    key = refusal = None
+    if not req.is_api or sim._api.readings.concurrency_429 is not None:  # the default /api path has no gate
+        key, refusal = _enter(sim, req)
     if refusal is not None:
         _sleep(sim.latency_ms / 1000.0)
         return refusal

@@ -243,7 +243,7 @@ class Account:
         """The window a request of this client/application/resource spends under the current scope."""
         if client_id is None:
             client_id = self.app_client(app_id) if app_id is not None else self.first_client
-        key = self._key(client_id, app_id, resource)
+        key = client_id if self.rate_scope == "client" else self._key(client_id, app_id, resource)
         win = self.windows.get(key)
         if win is None:
             limit = self.clients[client_id]["rate_limit"]
