@@ -256,6 +256,10 @@ class Account:
             client_id = self.app_client(app_id) if app_id is not None else self.first_client
         if client_id not in self.clients:
             raise KeyError("no client %s" % client_id)
+        if app_id is not None and app_id not in self.client_apps[client_id]:
+            raise KeyError("no application %s of client %s" % (app_id, client_id))
+        if resource is not None and resource not in RESOURCES:
+            raise KeyError("no resource %s (resources: %s)" % (resource, ", ".join(RESOURCES)))
         if self.rate_scope == "application" and app_id is None:
             return [self.window(client_id, a) for a in self.client_apps[client_id]] or [self.window(client_id)]
         if self.rate_scope == "resource" and resource is None:

@@ -153,4 +153,8 @@ def test_unauthenticated_answers_show_a_window(scope):
     with Simulator(readings={"rate_limit_scope": scope}) as s:
         r = requests.get(s.url + "/api/ver1.0/extension/1001/phone/", timeout=10)
         assert r.status_code == 401 and r.headers["X-RateLimit-Limit"] == "100000"
-        assert requests.get(s.url + "/__sim__/rate-limit", params={"client_id": 9}, timeout=10).status_code == 404
+        for params in ({"client_id": 9}, {"app_id": "ghost-app"}, {"resource": "voicemail"},
+                       {"client_id": 7001, "app_id": "demo-app"}):
+            assert requests.get(s.url + "/__sim__/rate-limit", params=params, timeout=10).status_code == 404, params
+        with pytest.raises(KeyError):
+            s.set_rate_limit(remaining=0, resource="voicemail")
