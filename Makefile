@@ -47,7 +47,7 @@ endef
 
 # What `make test` runs, in this order; each part is timed, and every part runs even if one fails.
 TEST_PARTS := units integration docs-check changelog-lint lint docs-lint docs galaxy-import platform \
-	integration-newest ansible-test-units $(addprefix sanity-,$(CORES))
+	integration-newest ansible-test-units sanity
 
 .PHONY: help venv link demo test units integration integration-newest docs-check changelog-lint sanity \
 	ansible-test-units lint galaxy-import release-check build platform ee docs docs-lint cores tools \
@@ -72,7 +72,8 @@ help:
 	@echo "  platform              pytest tests/platform: execution environment (ansible-builder create),"
 	@echo "                        AWX credential type through ansible-runner"
 	@echo "  ansible-test-units    ansible-test units --venv --python $(CORE_PYTHON_$(UNITS_CORE)) (ansible-core $(UNITS_CORE))"
-	@echo "  sanity-X.Y            ansible-test sanity on ansible-core X.Y; sanity = all of $(CORES)"
+	@echo "  sanity                ansible-test sanity on ansible-core $(CORES), two at a time"
+	@echo "                        (sanity-X.Y: one core)"
 	@echo
 	@echo "make release-check      galaxy-importer with Automation Hub's settings (version 1.0.0 or later)"
 	@echo "make ee                 build the execution environment image (ansible-builder, needs podman or docker)"
@@ -141,8 +142,11 @@ docs-check: venv link
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
-# ansible-test on a copy of the collection (see .ci/ansible-test); sanity-X.Y for one core.
-sanity: $(addprefix sanity-,$(CORES))
+# ansible-test on a copy of the collection (see .ci/ansible-test); sanity-X.Y for one core. ansible-test
+# sanity keeps about one CPU busy, so `make sanity` runs two cores at a time; each core's output is
+# printed whole when it ends.
+sanity:
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(addprefix sanity-,$(CORES))
 
 sanity-%: $(CORES_DIR)/%/.installed
 	.ci/ansible-test $(CORES_DIR)/$* $(CORE_PYTHON_$*) sanity
@@ -193,7 +197,8 @@ docs: $(DOCSITE_VENV)/.installed link
 	@echo "docs: $(DOCSITE)/build/html/index.html"
 
 test:
-	@mkdir -p $(BUILD); : > $(BUILD)/test-times.txt; passed=0; failed=0; all=$$(date +%s); \
+	@mkdir -p $(BUILD); : > $(BUILD)/test-times.txt; : > $(BUILD)/ansible-test-times.txt; \
+	passed=0; failed=0; all=$$(date +%s); \
 	for part in $(TEST_PARTS); do \
 	  echo; echo "== make $$part"; start=$$(date +%s); \
 	  if $(MAKE) --no-print-directory $$part; then status=passed; passed=$$((passed + 1)); \
@@ -202,6 +207,7 @@ test:
 	done; \
 	printf '%-22s %5s s\n' total "$$(( $$(date +%s) - all ))" >> $(BUILD)/test-times.txt; \
 	echo; echo "== make test: seconds per part"; cat $(BUILD)/test-times.txt; \
+	echo "of which ansible-test:"; sed 's/^/  /' $(BUILD)/ansible-test-times.txt; \
 	echo "parts: $$passed passed, $$failed failed"; test $$failed -eq 0
 
 bench: venv link

@@ -140,7 +140,7 @@ def awx_problems(credential_type):
         if field["id"] in ids:
             problems.append("field ids must be unique (%s)" % field["id"])
         ids.append(field["id"])
-        if "default" in field and type(field["default"]) is not {"string": str, "boolean": bool}[ftype]:
+        if "default" in field and not isinstance(field["default"], {"string": str, "boolean": bool}[ftype]):
             problems.append("%s: default %r is not a %s" % (field["id"], field["default"], ftype))
         for key in ("choices", "multiline", "format", "secret"):
             if key in field and ftype != "string":
@@ -381,7 +381,7 @@ def test_job_with_app_credentials_in_check_mode(credential_type, simulator, tmp_
     pdd = tmp_path / "job"
     inputs = {"api_url": simulator.url, "app_id": APP[0], "app_secret": APP[1], "validate_certs": True,
               "ca_pem": SAMPLE_CA}
-    env, _ = render_injectors(credential_type, inputs, str(pdd))
+    env = render_injectors(credential_type, inputs, str(pdd))[0]
     job = run_job(pdd, env)
     tokens = issued_tokens(simulator)
     assert tokens, "the job obtained a token"
@@ -396,8 +396,8 @@ def test_job_with_access_token_in_check_mode(credential_type, simulator, tmp_pat
         "grant_type": "client_credentials", "client_id": APP[0], "client_secret": APP[1]})
     token = answer.json()["access_token"]
     pdd = tmp_path / "job"
-    env, _ = render_injectors(credential_type, {"api_url": simulator.url, "access_token": token,
-                                                "validate_certs": True}, str(pdd))
+    env = render_injectors(credential_type, {"api_url": simulator.url, "access_token": token,
+                                             "validate_certs": True}, str(pdd))[0]
     job = run_job(pdd, env)
     assert issued_tokens(simulator) == [token], "the job used the given token and asked for no other"
     check_job(job, simulator, pdd, [APP[1], token])

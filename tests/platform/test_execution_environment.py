@@ -70,8 +70,8 @@ def test_galaxy_stage_installs_the_collection_and_its_requirements(context, tmp_
     # Only the image's own collections: not this checkout, which make puts on both paths.
     for name in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "PYTHONPATH"):
         env.pop(name, None)
-    out = run([BIN / "ansible-galaxy", "collection", "install", "-r", "requirements.yml", "--collections-path",
-         collections], cwd=context / "_build", env=env)
+    out = run([BIN / "ansible-galaxy", "collection", "install", "-r", "requirements.yml",
+               "--collections-path", collections], cwd=context / "_build", env=env)
     installed = collections / "ansible_collections" / "telphin" / "pbx"
     assert (installed / "MANIFEST.json").is_file(), out
     manifest = json.loads((installed / "MANIFEST.json").read_text())["collection_info"]
