@@ -42,6 +42,16 @@ def task_options(F, indent):
                          else "The API's default is C(%s)." % fld.default)
         if fld.minimum is not None:
             facts.append("At least C(%d)." % fld.minimum)
+        if fld.maximum is not None:
+            facts.append("At most C(%d)." % fld.maximum)
+        if fld.zero_is_null:
+            facts.append("C(0) and null are the same sound (the system's): the API may answer either for the "
+                         "other, and the module compares them as equal.")
+        if fld.text_only:
+            facts.append("A string: a number is refused, so quote it (YAML reads V(0123) as 83 and drops the "
+                         "C(+) of an unquoted number).")
+        elif fld.type == F.STR:
+            facts.append("A string.")
         if fld.nullable:
             facts.append("Can be set to null with O(reset).")
         if fld.synced:
@@ -54,7 +64,7 @@ def task_options(F, indent):
                          "password must change.")
         if facts:
             lines.extend(_item(pad, " ".join(facts)))
-        lines.append("%s  type: %s" % (pad, fld.type))
+        lines.append("%s  type: %s" % (pad, fld.option_type))
         if fld.choices:
             lines.append("%s  choices: [%s]" % (pad, ", ".join(fld.choices)))
     return lines

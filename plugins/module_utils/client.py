@@ -21,6 +21,11 @@ from ansible_collections.telphin.pbx.plugins.module_utils.transport import Trans
 
 USER_AGENT = "telphin.pbx-ansible-collection"
 LIST_PAGE_SIZE = 100
+PHONE_PATH = "/extension/%s/phone/"
+# Renewals of one request: a token may be revoked again while a request renews it (the vendor: ask for a new
+# token after any 401); the bound only keeps a server that revokes every token from looping forever.
+MAX_RENEWALS = 5
+PHONE_RESOURCE = API_PREFIX + PHONE_PATH % "{}"  # the phone resource, as the rate limits are kept
 
 _GIVEN_TOKEN_REFUSED = ("the access token was refused as expired or invalid: give a new access_token, or use "
                         "app_id and app_secret so that the client can get tokens itself")
@@ -48,9 +53,13 @@ class ApiClient:
         """Requests sent (by method and ``total``; token requests are ``POST``) and retries, as a snapshot."""
         return self.transport.counters.snapshot()
 
-    def rate_limit(self):
-        """``{limit, remaining, reset}`` of the API's rate-limit headers, or None."""
-        return self.transport.rate_limits.snapshot()
+    def rate_limit(self, path=None):
+        """``{limit, remaining, reset}`` of the resource of ``path`` (default: the lowest seen), or None."""
+        return self.transport.rate_limits.snapshot(path)
+
+    def write_budget(self):
+        """The budget the writes of phone properties draw on, as far as the answers told it."""
+        return self.rate_limit(PHONE_RESOURCE) or self.rate_limit()
 
     def request(self, method, path, params=None, json=None):
         """Call ``API_PREFIX + path``; the parsed JSON answer, or None for an empty answer.
@@ -58,16 +67,22 @@ class ApiClient:
         Raises :class:`~.errors.ApiError` when the request fails for good.
         """
         api_path = API_PREFIX + path
-        renewed = False
+        renewals = unproven_refusals = 0
         while True:
             token, generation = self.token.current()
             headers = {"Authorization": "Bearer %s" % token, "Accept": "application/json",
                        "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
             answer = self.transport.send(method, api_path, headers, params=params, json_body=json)
-            if answer.status == 401 and self.token.renewable and not renewed:
-                self.token.renew(generation)
-                renewed = True
-                continue
+            if answer.status != 401:
+                self.token.worked(generation)
+            elif self.token.renewable:
+                # A token that worked and is refused now was revoked or expired: renew it. A token refused
+                # before it ever worked may be refused for good: one more try, then say so.
+                unproven_refusals += not self.token.proven(generation)
+                if unproven_refusals <= 1 and renewals < MAX_RENEWALS:
+                    self.token.renew(generation)  # or take the token another thread got since
+                    renewals += 1
+                    continue
             if answer.status == 401:
                 hint = _NEW_TOKEN_REFUSED if self.token.renewable else _GIVEN_TOKEN_REFUSED
                 raise error_from_answer(method, api_path, answer.status, answer.body, self.redactor, hint=hint)
@@ -81,45 +96,102 @@ class ApiClient:
 
     def get_phone(self, extension_id):
         """``GET /extension/{id}/phone/``: the phone terminal properties."""
-        return self.request("GET", "/extension/%s/phone/" % path_part(extension_id))
+        return self._phone("GET", extension_id)
 
     def put_phone(self, extension_id, body):
         """``PUT /extension/{id}/phone/`` with the fields to change; the resulting properties."""
-        return self.request("PUT", "/extension/%s/phone/" % path_part(extension_id), json=body)
+        return self._phone("PUT", extension_id, body)
+
+    def _phone(self, method, extension_id, body=None):
+        path = PHONE_PATH % path_part(extension_id)
+        try:
+            answer = self.request(method, path, json=body)
+        except ApiError as exc:
+            if exc.status == 404 and not exc.hint:
+                raise exc.replace(hint="no such extension, or it is not a phone extension: only extensions of "
+                                       "type 'phone' have phone properties")
+            raise
+        if not isinstance(answer, dict):
+            # A gateway may answer 200 with an empty body or a page of its own: not the properties.
+            raise ApiError(method, API_PREFIX + path, status=200,
+                           message="the answer is %s, not the phone properties (a JSON object)" % _kind(answer))
+        return answer
 
     def list_extensions(self, client_id="@me", per_page=LIST_PAGE_SIZE, **filters):
-        """Every extension of a client (``GET /client/{id}/extension/``), all pages.
+        """Every extension of a client (``GET /client/{id}/extension/``), all pages: see :class:`Listing`.
 
         Filters (``type``, ``status``, ``name``, ``extension_group_id``...) with a None value are not sent.
-        Paging ends on an empty page, or on a page shorter than the longest page seen so far: a server may
-        clamp ``per_page`` silently, so a page shorter than asked for is not proof of the end.
         """
-        path = "/client/%s/extension/" % path_part(client_id)
-        params = {key: value for key, value in filters.items() if value is not None}
-        result = []
-        longest = 0
-        previous = None
-        page = 1
-        while True:
-            items = self.request("GET", path, params=dict(params, page=page, per_page=per_page))
-            if items is None:
-                items = []
-            if not isinstance(items, list):
-                raise ApiError("GET", API_PREFIX + path, status=200,
-                               message="expected a JSON list of extensions, got %s" % type(items).__name__)
-            if not items:
-                break
-            if previous is not None and items == previous:
-                raise ApiError("GET", API_PREFIX + path, status=200,
-                               message="page %d repeats page %d: the server seems to ignore the page "
-                                       "parameter" % (page, page - 1))
+        return Listing(self, client_id, filters, per_page).read()
+
+
+class Listing:
+    """The pages of one extension listing, read until the end, whatever the server makes of paging.
+
+    Pages are read until an empty page, or one shorter than the longest page seen: a server may clamp
+    ``per_page`` silently, so a page shorter than asked for is not proof of the end. A server that answers
+    400 to a large ``per_page`` is asked again with smaller ones. A server that ignores ``page`` serves its
+    first page again: when that page held more than was asked for, the server does not page at all and it
+    is the whole listing; otherwise nothing can tell whether the server also capped it, so the listing fails
+    saying so rather than pass off part of the account as the whole.
+    """
+
+    SMALLER_PAGES = (50, 20, 10)
+
+    def __init__(self, client, client_id, filters, per_page=LIST_PAGE_SIZE):
+        self.client = client
+        self.path = "/client/%s/extension/" % path_part(client_id)
+        self.filters = {key: value for key, value in filters.items() if value is not None}
+        self.page_sizes = (per_page,) + tuple(size for size in self.SMALLER_PAGES if size < per_page)
+        self.per_page = None
+
+    def read(self):
+        first = self._first_page()
+        result, previous, longest, page = list(first), first, len(first), 2
+        while previous and len(previous) >= longest:
+            items = self.page(page, self.per_page)
+            if items and items == previous:
+                if page == 2 and len(first) > self.per_page:
+                    return first  # the server pages neither by `page` nor by `per_page`: it sent everything
+                raise ApiError("GET", API_PREFIX + self.path, status=200, message=(
+                    "page %d repeats page %d: the server ignores the page parameter, so a listing cannot be known "
+                    "to reach beyond its first %d extensions; name the extensions by extension_id, which needs "
+                    "no listing (module api_info shows how the server pages)" % (page, page - 1, len(first))))
             result.extend(items)
-            if len(items) < longest:
-                break
             longest = max(longest, len(items))
-            previous = items
-            page += 1
+            previous, page = items, page + 1
         return result
+
+    def _first_page(self):
+        for per_page in self.page_sizes:
+            try:
+                items = self.page(1, per_page)
+            except ApiError as exc:
+                if exc.status == 400 and per_page != self.page_sizes[-1]:
+                    continue  # the server refuses this page size instead of capping it: ask for less
+                raise
+            self.per_page = per_page
+            return items
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def page(self, page, per_page):
+        """One page of the listing (``per_page`` None: the server's default)."""
+        params = dict(self.filters, page=page)
+        if per_page is not None:
+            params["per_page"] = per_page
+        items = self.client.request("GET", self.path, params=params)
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise ApiError("GET", API_PREFIX + self.path, status=200,
+                           message="expected a JSON list of extensions, got %s" % _kind(items))
+        return items
+
+
+def _kind(value):
+    if value is None:
+        return "an empty body"
+    return {dict: "a JSON object", list: "a JSON list", str: "a JSON string"}.get(type(value), "a JSON %s" % type(value).__name__)
 
 
 def path_part(value):

@@ -69,7 +69,7 @@ class ApiError(Exception):
     @property
     def task_wide(self):
         """Whether every other request of the task would meet this error too, so the task should stop."""
-        return self.outage or self.status in (401, 429) or self.api_status in TASK_WIDE_API_STATUSES
+        return self.outage or self.status == 401 or self.api_status in TASK_WIDE_API_STATUSES
 
     @property
     def outcome_unknown(self):

@@ -23,6 +23,11 @@ BOOL = "bool"
 DICT = "dict"
 TYPES = (STR, INT, BOOL, DICT)
 
+LONG_MAX = 2 ** 63 - 1  # the vendor's "long"; its "int" fields set their own maximum
+TEXT_MAX = 1024  # the collection's own bound on a text: the vendor publishes none, and none is near it
+_INTEGER = re.compile(r"^\s*[+-]?[0-9]{1,20}\s*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class FieldError(ValueError):
     """A value that the field does not accept; the message names the reason, not the option."""
@@ -39,10 +44,14 @@ class Field:
     default: Any = None  # the vendor's documented default, for docs only
     choices: Optional[tuple] = None
     minimum: Optional[int] = None
+    maximum: Optional[int] = None  # integers: LONG_MAX unless set
     readonly: bool = False  # returned by GET, refused by PUT
     writeonly: bool = False  # accepted by PUT, never returned: cannot be compared, so always sent when given
     secret: bool = False  # masked in every output unless the user asks for secrets
     synced: bool = False  # carried by the API to every extension of a bundle
+    text_only: bool = False  # a number is refused: YAML reads 0123 as 83 and +7987... as a number without its +
+    zero_is_null: bool = False  # 0 and null are the same value (a sound id: 0 is "the system's sound")
+    vendor: bool = True  # on the vendor's page; False for the fields known only from public clients
     check: Optional[Callable[[Any], None]] = dc_field(default=None, compare=False)  # format check, raises FieldError
     canonical: Optional[Callable[[Any], Any]] = dc_field(default=None, compare=False)  # value sent to the API
     comparable: Optional[Callable[[Any], Any]] = dc_field(default=None, compare=False)  # value used to compare
@@ -63,8 +72,12 @@ class Field:
         if self.readonly and (self.check or self.canonical or self.comparable or self.secret or self.synced):
             found.append("a read-only field is never sent, so it has no check, canonical form, comparer, "
                          "secrecy or bundle synchronisation")
-        if self.minimum is not None and self.type != INT:
-            found.append("only integers have a minimum")
+        if (self.minimum is not None or self.maximum is not None or self.zero_is_null) and self.type != INT:
+            found.append("only integers have a minimum, a maximum or a zero that means null")
+        if self.text_only and self.type != STR:
+            found.append("only strings can refuse numbers")
+        if self.zero_is_null and not self.nullable:
+            found.append("a field whose 0 means null must be nullable")
         if self.choices is not None and self.default is not None and self.default not in self.choices:
             found.append("the default %r is not one of the choices" % (self.default,))
         return found
@@ -72,6 +85,12 @@ class Field:
     @property
     def writable(self):
         return not self.readonly
+
+    @property
+    def option_type(self):
+        """The type of the module option. Texts are ``raw``: Ansible would turn a dict or a number into a
+        string silently (``{'a': 1}``, ``83`` for ``0123``), and the table's own check must see what was given."""
+        return "raw" if self.type == STR else self.type
 
 
 # ---- format checks and normalisers -------------------------------------------------------
@@ -141,7 +160,7 @@ def check_phone_number(value):
 
 def check_host_port(value):
     host, sep, port = value.strip().rpartition(":")
-    if not sep or not _HOST.match(host) or not port.isdigit() or not 1 <= int(port) <= 65535:
+    if not sep or not _HOST.match(host) or not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
         raise FieldError("must be host:port, e.g. 8.8.8.8:5068, with a port from 1 to 65535")
 
 
@@ -170,16 +189,16 @@ FIELDS = (
     Field("conference_end_on_exit", BOOL, "Local conference: end it when the extension that created it leaves.",
           nullable=False, default=True, synced=True),
     Field("conference_pin", STR, "Local conference: PIN other extensions enter to join.",
-          secret=True, synced=True, canonical=_strip, comparable=_strip),
+          secret=True, synced=True, text_only=True, canonical=_strip, comparable=_strip),
     Field("external_number", STR, "Number the SIP server sends calls to instead, e.g. a mobile, as digits with "
-          "an optional leading C(+).", check=check_phone_number, canonical=_strip, comparable=_strip),
+          "an optional leading C(+).", text_only=True, check=check_phone_number, canonical=_strip, comparable=_strip),
     Field("geo_list", STR, 'Countries whose IP addresses may use the SIP account: ISO 3166 alpha-2 codes '
           'separated by spaces (C("RU US")), or C("*") for all. Compared as a set, case-insensitively.',
           synced=True, check=check_geo_list, canonical=canonical_geo_list, comparable=comparable_geo_list),
     Field("hangup_timeout", INT, "Seconds to wait for an answer before the call counts as unanswered.",
           default=60, minimum=1),
     Field("hold_music", INT, _SOUND + " played to the other side while on hold.", default=0, minimum=0,
-          synced=True),
+          synced=True, zero_is_null=True),
     Field("ignore_early_media", BOOL, "Ignore early media such as autoresponders.", nullable=False, default=True),
     Field("incoming_limit", INT, "Calls the extension can receive at once: C(0) no limit, C(1) one "
           "(call waiting off), C(2) two, and so on.", default=0, minimum=0, synced=True),
@@ -196,30 +215,32 @@ FIELDS = (
     Field("record_on_transfer", BOOL, "Record the other side of the conversation.", nullable=False,
           default=False),
     Field("ringback_sound", INT, _SOUND + " played instead of ringback beeps.", default=0, minimum=0,
-          synced=True),
+          synced=True, zero_is_null=True),
     Field("static_reg_address", STR, "Fixed registration address as host:port, e.g. C(8.8.8.8:5068).",
           check=check_host_port, canonical=_strip, comparable=_strip),
     Field("transfer_caller_id_number", STR, "Caller number always shown when a call is forwarded inside the "
-          "PBX, as digits with an optional leading C(+).", check=check_phone_number, canonical=_strip,
-          comparable=_strip),
+          "PBX, as digits with an optional leading C(+).", text_only=True, check=check_phone_number,
+          canonical=_strip, comparable=_strip),
     Field("vm_attach_file", BOOL, "Attach the voice message to the notification e-mail.", nullable=False,
           default=True),
     Field("vm_enabled", BOOL, "Voicemail on.", nullable=False, default=True),
-    Field("vm_greeting", INT, _SOUND + " played as the voicemail greeting.", default=0, minimum=0),
+    Field("vm_greeting", INT, _SOUND + " played as the voicemail greeting.", default=0, minimum=0,
+          zero_is_null=True),
     Field("vm_mailto", STR, "E-mail addresses, separated by commas, notified of new voice messages. "
           "Compared as a set, case-insensitively.", check=check_vm_mailto, canonical=canonical_vm_mailto,
           comparable=comparable_vm_mailto),
     Field("intercom", INT, "Auto-answer after this many seconds (C(0) at once); unset turns it off.",
           minimum=0),
     Field("replace_pin", STR, "Secret code of the substitution function.",
-          secret=True, canonical=_strip, comparable=_strip),
-    Field("call_status_id", INT, "Call status of the extension, an ID from C(/call_status/).", minimum=0),
+          secret=True, text_only=True, canonical=_strip, comparable=_strip),
+    Field("call_status_id", INT, "Call status of the extension, an ID from C(/call_status/).", minimum=0,
+          maximum=2 ** 31 - 1),
     Field("transfer_after_call_end_to", STR, "Number the call is transferred to when the conversation ends.",
-          canonical=_strip, comparable=_strip),
+          text_only=True, canonical=_strip, comparable=_strip),
     Field("password", STR, "SIP password of the terminal (not on the vendor's page; known from API clients).",
-          nullable=False, secret=True, writeonly=True),
+          nullable=False, secret=True, writeonly=True, text_only=True, vendor=False),
     Field("allow_webrtc", BOOL, "Allow WebRTC clients (not on the vendor's page; known from API clients).",
-          nullable=False, default=False),
+          nullable=False, default=False, vendor=False),
     Field("bundle", DICT, "Bundle membership; managed by the bundle resource.", readonly=True),
     Field("call_status_set_dt", STR, "When the call status was last set; set by the server.", readonly=True),
 )
@@ -248,7 +269,7 @@ def coerce(fld, value):
             return True
         if text in ("no", "false", "off", "0", "n", "f"):
             return False
-        raise FieldError("must be a boolean, got %r" % shown(fld, value))
+        raise FieldError("must be a boolean, got %r" % shown(fld, _short(value)))
     if fld.type == INT:
         if isinstance(value, bool):
             raise FieldError("must be an integer, got a boolean")
@@ -256,14 +277,22 @@ def coerce(fld, value):
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        if isinstance(value, str) and re.match(r"^\s*[+-]?\d+\s*$", value):
+        if isinstance(value, str) and _INTEGER.match(value):
             return int(value)
-        raise FieldError("must be an integer, got %r" % shown(fld, value))
+        raise FieldError("must be an integer, got %r" % shown(fld, _short(value)))
     if fld.type == STR:
         if isinstance(value, (dict, list, bool)):
             raise FieldError("must be a string, got a %s" % type(value).__name__)
+        if isinstance(value, float) or (fld.text_only and isinstance(value, int)):
+            raise FieldError("must be a string, got the number %s: quote it, since YAML reads a number such as "
+                             "0123 as 83 and drops the + of +7987..." % shown(fld, value))
         return str(value)
     return value
+
+
+def _short(value):
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 def validate(fld, value):
@@ -271,10 +300,17 @@ def validate(fld, value):
     value = coerce(fld, value)
     if value is None:
         return None
+    if fld.type == STR and len(value) > TEXT_MAX:
+        raise FieldError("must be at most %d characters, got %d" % (TEXT_MAX, len(value)))
+    if fld.type == STR and _CONTROL.search(value):
+        raise FieldError("must not hold control characters (such as NUL or a line break)")
     if fld.choices is not None and value not in fld.choices:
-        raise FieldError("must be one of %s, got %r" % (", ".join(fld.choices), shown(fld, value)))
+        raise FieldError("must be one of %s, got %r" % (", ".join(fld.choices), shown(fld, _short(value))))
     if fld.minimum is not None and value < fld.minimum:
         raise FieldError("must be %s or more, got %d" % (fld.minimum, value))
+    if fld.type == INT and value > (fld.maximum if fld.maximum is not None else LONG_MAX):
+        raise FieldError("must be %d or less, got %s" % (fld.maximum if fld.maximum is not None else LONG_MAX,
+                                                         _short(value)))
     if fld.check is not None:
         fld.check(value)
     return fld.canonical(value) if fld.canonical else value
@@ -322,6 +358,8 @@ def comparable(fld, value):
         value = coerce(fld, value)
     except FieldError:
         return value  # an unexpected value from the API compares as it is, so it shows up as drift
+    if fld.zero_is_null and value == 0:
+        return None
     return fld.comparable(value) if fld.comparable else value
 
 
@@ -350,7 +388,7 @@ def argument_spec(for_items=False):
         if for_items:
             spec[fld.name] = dict(type="raw")
         else:
-            spec[fld.name] = dict(type=fld.type)
+            spec[fld.name] = dict(type=fld.option_type)
             if fld.choices:
                 spec[fld.name]["choices"] = list(fld.choices)
         if fld.secret:

@@ -15,12 +15,30 @@ from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 def changes(current, desired):
     """Names of the managed fields whose current value differs from the desired one, in table order.
 
-    A write-only field (the SIP password) is never returned by the API, so it cannot be compared: when
-    it is managed, it is a change.
+    A field the API does not return cannot be compared, so when it is managed it is a change: the write-only
+    SIP password always, and any field an answer leaves out (see :func:`unverifiable`).
     """
     return [fld.name for fld in F.WRITABLE
             if fld.name in desired
-            and (fld.writeonly or F.comparable(fld, current.get(fld.name)) != F.comparable(fld, desired[fld.name]))]
+            and (fld.writeonly or fld.name not in current
+                 or F.comparable(fld, current[fld.name]) != F.comparable(fld, desired[fld.name]))]
+
+
+def differing(before, after, names):
+    """Which of ``names`` hold different values in two sets of properties, as the API compares them."""
+    return [name for name in names
+            if F.comparable(F.FIELDS_BY_NAME[name], before.get(name))
+            != F.comparable(F.FIELDS_BY_NAME[name], after.get(name))]
+
+
+def unverifiable(current, changed_names):
+    """The changes that no answer can confirm: write-only fields, and fields the API's answer leaves out."""
+    return [name for name in changed_names if F.FIELDS_BY_NAME[name].writeonly or name not in current]
+
+
+def left_out(current, changed_names):
+    """The changes whose field the API's answer leaves out (a reading of the API, not the password)."""
+    return [name for name in changed_names if not F.FIELDS_BY_NAME[name].writeonly and name not in current]
 
 
 def put_body(desired, changed_names):
@@ -45,6 +63,17 @@ def bundle_members(properties):
     members = {str(bundle["bundle_id"])}
     members.update(str(ext_id) for ext_id in (bundle.get("bundle_list") or {}))
     return str(bundle["bundle_id"]), frozenset(members)
+
+
+def inactive_members(properties):
+    """Members of the extension's bundle marked ``"active": false``: the vendor does not say whether the API
+    synchronizes them, so the modules treat them as possibly changed, and possibly not."""
+    bundle = (properties or {}).get("bundle")
+    members = bundle.get("bundle_list") if isinstance(bundle, dict) else None
+    if not isinstance(members, dict):
+        return frozenset()
+    return frozenset(str(ext_id) for ext_id, state in members.items()
+                     if isinstance(state, dict) and state.get("active") is False)
 
 
 def synced_changes(changed_names):

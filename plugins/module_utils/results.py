@@ -72,15 +72,30 @@ def stats(client, outcomes=None):
     return counts
 
 
-def failure_message(outcomes):
-    """One message naming every failed extension and why, or None."""
+NAMES_IN_A_MESSAGE = 20
+
+
+def failure_message(run):
+    """One message naming every failed extension and why, each reason said once, or None."""
+    outcomes = run.outcomes
     failed = [o for o in outcomes if o.failed]
     if not failed:
         return None
     if len(outcomes) == 1:
         return "%s: %s" % (failed[0].target.title, failed[0].msg)
-    return "%d of %d extensions failed: %s" % (
-        len(failed), len(outcomes), "; ".join("%s: %s" % (o.target.title, o.msg) for o in failed))
+    by_reason = {}
+    for outcome in failed:
+        by_reason.setdefault(outcome.msg, []).append(outcome.target.title)
+    head = "%d of %d extensions failed" % (len(failed), len(outcomes))
+    if run.stopped:
+        head += "; the task stopped after an error that every request would meet: %s" % run.stopped
+    return head + ": " + "; ".join("%s: %s" % (_names(titles), reason) for reason, titles in by_reason.items())
+
+
+def _names(titles):
+    if len(titles) <= NAMES_IN_A_MESSAGE:
+        return ", ".join(titles)
+    return "%s and %d more" % (", ".join(titles[:NAMES_IN_A_MESSAGE]), len(titles) - NAMES_IN_A_MESSAGE)
 
 
 def _common(client):
@@ -111,8 +126,8 @@ def phone_properties_result(run, client, params, diff_mode):
     if run.refused:
         result.update(failed=True, problems=list(run.refused),
                       msg="Nothing was written: " + "; ".join(run.refused))
-    elif failure_message(outcomes):
-        result.update(failed=True, msg=failure_message(outcomes))
+    elif failure_message(run):
+        result.update(failed=True, msg=failure_message(run))
     return result
 
 
@@ -135,14 +150,21 @@ def phone_properties_info_result(run, client, show_secrets):
                   stats=stats(client, run.outcomes))
     if run.refused:
         result.update(failed=True, problems=list(run.refused), msg="; ".join(run.refused))
-    elif failure_message(run.outcomes):
-        result.update(failed=True, msg=failure_message(run.outcomes))
+    elif failure_message(run):
+        result.update(failed=True, msg=failure_message(run))
     return result
 
 
 def extension_info_result(extensions, client):
     result = _common(client)
     result.update(extensions=extensions, stats=stats(client))
+    return result
+
+
+def api_info_result(found, client):
+    """The result of api_info: the probe's findings, with the request counts."""
+    result = _common(client)
+    result.update(found, stats=stats(client))
     return result
 
 

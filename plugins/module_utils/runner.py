@@ -22,12 +22,14 @@ from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
-    Target, duplicate_targets, needs_listing, resolve)
+    ME, Target, duplicate_targets, needs_listing, resolve)
 
 DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
 MAX_PARALLEL = 32
 
-_STOPPED = "the task stopped after an error that every request would meet: %s"
+# Said once in the task's message; each extension it stopped says only this.
+NOT_ATTEMPTED = "not attempted: the task stopped after an error that every request would meet (see msg)"
+NOT_WRITTEN = "not written: the task stopped after an error that every request would meet (see msg)"
 _EMPTY = MappingProxyType({})
 
 
@@ -43,6 +45,7 @@ class Outcome:
     failed: bool = False
     msg: str = ""
     bundle_effects: Mapping = field(default_factory=dict)  # partner id -> synchronized fields changed there
+    note: str = ""  # what the user should know of a success (a write confirmed by reading it back)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Run:
     outcomes: tuple
     warnings: tuple = ()
     refused: tuple = ()  # when set, nothing was written
+    stopped: Optional[str] = None  # the error that stopped the task, said once
 
 
 def _failed(outcome, msg):
@@ -70,7 +74,7 @@ def run_each(outcomes, work, parallel):
 
     def guarded(outcome):
         if stop.is_set():
-            return _failed(outcome, "not attempted: " + _STOPPED % reasons[0])
+            return _failed(outcome, NOT_ATTEMPTED)
         try:
             return work(outcome)
         except ApiError as exc:
@@ -98,10 +102,13 @@ def read_phones(client, outcomes, parallel):
 
 
 def resolve_names(client, targets):
-    """``(targets, problems)``: names resolved with one paged listing, made only when a name needs it."""
-    if not needs_listing(targets):
-        return tuple(targets), []
-    return resolve(targets, ExtensionDirectory(client.list_extensions("@me")))
+    """``(targets, problems)``: names resolved with one paged listing, made only when a name needs it, and
+    ``@me`` resolved through ``/user/`` when other targets might name the same extension by its id."""
+    me = None
+    if len(targets) > 1 and any(t.extension_id == ME for t in targets):
+        me = (client.get_user() or {}).get("extension_id")
+    directory = ExtensionDirectory(client.list_extensions("@me")) if needs_listing(targets) else None
+    return resolve(targets, directory, me)
 
 
 def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters):
@@ -117,12 +124,14 @@ def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters)
         listed = client.list_extensions("@me", type="phone", **filters)
         targets = [Target(index=index, given=str(ext["id"]), extension_id=str(ext["id"]), name=ext.get("name"),
                           label=ext.get("label")) for index, ext in enumerate(listed) if is_phone(ext)]
-    outcomes, _stopped = read_phones(client, tuple(Outcome(t) for t in targets), parallel)
-    return Run(outcomes)
+    outcomes, stopped = read_phones(client, tuple(Outcome(t) for t in targets), parallel)
+    return Run(outcomes, stopped=stopped)
 
 
 def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mode=False, allow_partial=False):
     """Bring every target's managed fields to their desired values: a :class:`Run`."""
+    if not targets:
+        return Run((), warnings=("extensions is empty: there is nothing to do.",))
     targets, problems = resolve_names(client, targets)
     problems += duplicate_targets(targets)
     if problems:
@@ -137,9 +146,10 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     if problems:
         return Run(outcomes, refused=tuple(problems))
     outcomes, warnings = _with_bundle_effects(outcomes)
+    warnings += _left_out_warnings(outcomes)
 
     writes = sum(1 for o in outcomes if o.changes and not o.failed)
-    shortfall = None if stopped else _budget_shortfall(client.rate_limit(), writes)
+    shortfall = None if stopped else _budget_shortfall(client.write_budget(), writes)
     if shortfall and check_mode:
         warnings += (shortfall + "; a real run now would stop before writing, unless allow_partial is set.",)
     elif shortfall and not allow_partial:
@@ -148,14 +158,23 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     elif shortfall:
         warnings += (shortfall + "; allow_partial is set, so the writes go ahead until the API refuses them.",)
 
-    return Run(_write(client, outcomes, parallel, check_mode, stopped), warnings)
+    outcomes, stopped = _write(client, outcomes, parallel, check_mode, stopped)
+    return Run(outcomes, warnings + tuple(o.note for o in outcomes if o.note), stopped=stopped)
 
 
 def _write(client, outcomes, parallel, check_mode, stopped):
-    """The writes of a sound plan: PUT each outcome with changes (or predict it, in check mode)."""
+    """The writes of a sound plan: PUT each outcome with changes (or predict it, in check mode).
+
+    ``(outcomes, the error that stopped the task, if one did)``.
+    """
     def put(outcome):
         body = plan.put_body(outcome.target.desired, outcome.changes)
-        after = MappingProxyType(client.put_phone(outcome.target.extension_id, body))
+        try:
+            after = MappingProxyType(client.put_phone(outcome.target.extension_id, body))
+        except ApiError as exc:
+            if not exc.outcome_unknown:
+                raise
+            return _read_back(client, outcome, exc)
         return replace(outcome, after=after, changed=True)
 
     def predict(outcome):
@@ -163,7 +182,7 @@ def _write(client, outcomes, parallel, check_mode, stopped):
         return replace(outcome, after=MappingProxyType(after), changed=True)
 
     def not_written(outcome):
-        return _failed(outcome, "not written: " + _STOPPED % stopped)
+        return _failed(outcome, NOT_WRITTEN)
 
     positions = [i for i, o in enumerate(outcomes) if o.changes and not o.failed]
     to_write = tuple(outcomes[i] for i in positions)
@@ -172,11 +191,45 @@ def _write(client, outcomes, parallel, check_mode, stopped):
     elif check_mode:
         written = tuple(predict(o) for o in to_write)
     else:
-        written, _stopped = run_each(to_write, put, parallel)
+        written, stopped = run_each(to_write, put, parallel)
     merged = list(outcomes)
     for position, outcome in zip(positions, written):
         merged[position] = outcome
-    return tuple(merged)
+    return tuple(merged), stopped
+
+
+def _read_back(client, outcome, error):
+    """A write whose outcome is unknown (no answer, a 5xx, an unreadable 200): what does the server hold?"""
+    desired = outcome.target.desired
+    try:
+        now = client.get_phone(outcome.target.extension_id)
+    except ApiError as again:  # raised, so that an outage still stops the task
+        raise error.replace(outage=error.outage or again.outage, message="%s; the write may have been applied, "
+                            "and reading the extension back failed too: %s" % (error.message, again))
+    unknown = set(plan.unverifiable(outcome.current, outcome.changes))
+    remaining = [name for name in plan.changes(now, desired) if name not in unknown]
+    moved = plan.differing(outcome.current, now, [name for name in outcome.changes if name not in unknown])
+    if remaining:
+        return replace(outcome, after=MappingProxyType(now), changed=bool(moved), failed=True, msg=(
+            "%s; read back, the server holds %s: %s still differ" % (
+                error, "part of the change" if moved else "the values before the write", ", ".join(remaining))))
+    return replace(outcome, after=MappingProxyType(now), changed=True,
+                   note="%s: the write's answer was lost (%s); read back, the server holds the desired values"
+                        % (outcome.target.title, error))
+
+
+def _left_out_warnings(outcomes):
+    """One warning naming the managed fields that the API's answers leave out, which are sent every run."""
+    fields_, extensions = set(), 0
+    for outcome in outcomes:
+        missing = plan.left_out(outcome.current, outcome.changes) if outcome.current is not None else []
+        fields_.update(missing)
+        extensions += bool(missing)
+    if not fields_:
+        return ()
+    return ("The API's answers leave out %s (on %d extension%s): the module cannot compare what it does not "
+            "read, so it sends these fields on every run and reports them as changed."
+            % (", ".join(sorted(fields_)), extensions, "" if extensions == 1 else "s"),)
 
 
 def _with_bundle_effects(outcomes):
@@ -188,12 +241,20 @@ def _with_bundle_effects(outcomes):
             outcome.target.extension_id, outcome.current, outcome.changes, managed_by_id)
         if effects:
             outcome = replace(outcome, bundle_effects=MappingProxyType(effects))
-            warnings.append("%s is in a bundle: changing %s there also changes it on %s, which the task does not "
-                            "manage." % (outcome.target.title,
-                                         ", ".join(sorted({n for names in effects.values() for n in names})),
-                                         ", ".join("id %s" % partner for partner in effects)))
+            warnings.append(_bundle_warning(outcome, effects, plan.inactive_members(outcome.current)))
         result.append(outcome)
     return tuple(result), tuple(warnings)
+
+
+def _bundle_warning(outcome, effects, inactive):
+    fields_ = ", ".join(sorted({name for names in effects.values() for name in names}))
+    active = ["id %s" % partner for partner in effects if partner not in inactive]
+    maybe = ["id %s" % partner for partner in effects if partner in inactive]
+    where = " and ".join(part for part in (
+        ", ".join(active), maybe and "perhaps on %s (inactive in the bundle: the vendor does not say whether "
+                                     "the API synchronizes inactive members)" % ", ".join(maybe)) if part)
+    return "%s is in a bundle: changing %s there also changes it on %s, which the task does not manage." % (
+        outcome.target.title, fields_, where)
 
 
 def _budget_shortfall(budget, writes):

@@ -63,29 +63,28 @@ def needs_listing(targets):
     return any(t.extension_id is None for t in targets)
 
 
-def resolve(targets, directory):
-    """``(targets, problems)``: ids, names and labels filled in from the listing.
+def resolve(targets, directory=None, me=None):
+    """``(targets, problems)``: ids, names and labels filled in; ``@me`` replaced by ``me`` when it is known.
 
-    A name that names no extension, or several, and an extension that is not a phone, are problems: the
-    task cannot go ahead as the user meant it.
+    ``directory`` is the account's listing, when one was made. A name that names no extension, or several,
+    and an extension that is not a phone, are problems: the task cannot go ahead as the user meant it.
     """
     resolved, problems = [], []
     for target in targets:
-        if target.extension_id is None:
+        if target.extension_id == ME and me is not None:
+            target = replace(target, extension_id=str(me))
+        ext = None
+        if directory is not None and target.extension_id is None:
             ext, problem = directory.find(target.given)
             if problem:
                 problems.append(_where(target) + problem)
-                resolved.append(target)
-                continue
-        else:
+        elif directory is not None:
             ext = directory.get(target.extension_id)
-        if ext is None:  # not listed (e.g. "@me", or outside the listing's scope): the GET will tell
-            resolved.append(target)
-            continue
-        target = replace(target, extension_id=str(ext["id"]), name=ext.get("name"), label=ext.get("label"))
-        if not is_phone(ext):
-            problems.append("%s%s is of type %r; only extensions of type 'phone' have phone properties"
-                            % (_where(target), target.title, ext.get("type")))
+        if ext is not None:  # else not listed (e.g. "@me", or outside the listing's scope): the GET will tell
+            target = replace(target, extension_id=str(ext["id"]), name=ext.get("name"), label=ext.get("label"))
+            if not is_phone(ext):
+                problems.append("%s%s is of type %r; only extensions of type 'phone' have phone properties"
+                                % (_where(target), target.title, ext.get("type")))
         resolved.append(target)
     return tuple(resolved), problems
 
@@ -110,9 +109,12 @@ def duplicate_targets(targets):
 
 
 def _check_extension_id(value, where):
+    """The id in one spelling (``"01010"`` is ``"1010"``), so that one extension is never two targets."""
     text = str(value).strip()
-    if text == ME or (text.isdigit() and int(text) > 0):
-        return text, None
+    if text == ME:
+        return ME, None
+    if not isinstance(value, bool) and text.isascii() and text.isdigit() and len(text) <= 20 and int(text) > 0:
+        return str(int(text)), None
     return None, "%sextension_id: must be a positive integer or '@me', got %r" % (where, value)
 
 

@@ -26,6 +26,7 @@ class GivenToken:
     """An access token obtained elsewhere: used as it is, never renewed."""
 
     renewable = False
+    expires_in = None  # unknown
 
     def __init__(self, token):
         self._token = token
@@ -35,6 +36,12 @@ class GivenToken:
 
     def renew(self, seen_generation):
         raise AssertionError("a given token cannot be renewed")  # the client checks `renewable` first
+
+    def worked(self, generation):
+        pass
+
+    def proven(self, generation):
+        return True
 
 
 class ClientCredentialsToken:
@@ -53,6 +60,18 @@ class ClientCredentialsToken:
         self._generation = 0
         self._expires_at = None
         self._failure = None  # (generation, ApiError) of a token request refused for good
+        self.expires_in = None  # of the last token issued, as the token endpoint said
+        self._proven = 0  # the newest generation that some request was served with
+
+    def worked(self, generation):
+        """A request was served with the token of this generation: it was a good token."""
+        if generation > self._proven:
+            with self._lock:
+                self._proven = max(self._proven, generation)
+
+    def proven(self, generation):
+        """Whether the token of this generation (or a later one) was ever accepted."""
+        return self._proven >= generation
 
     def current(self):
         with self._lock:
@@ -77,6 +96,7 @@ class ClientCredentialsToken:
                 raise
             self._token = token
             self._generation += 1
+            self.expires_in = expires_in
             self._expires_at = None
             if expires_in:
                 self._expires_at = self._clock() + expires_in - min(_MARGIN_MAX, expires_in * _MARGIN_RATIO)
@@ -84,7 +104,7 @@ class ClientCredentialsToken:
 
     def _fetch(self):
         data = {"grant_type": "client_credentials", "client_id": self._app_id, "client_secret": self._app_secret}
-        answer = self._transport.send("POST", TOKEN_PATH, self._headers, data=data)
+        answer = self._transport.send("POST", TOKEN_PATH, self._headers, data=data, vital=True)
         if answer.status >= 400:
             raise error_from_answer("POST", TOKEN_PATH, answer.status, answer.body, self._transport.redactor,
                                     token_request=True)

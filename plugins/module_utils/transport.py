@@ -11,11 +11,11 @@ counters of requests sent. It knows nothing of tokens or endpoints: those are th
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import os
 import random
+import re
 import threading
 import time
 import traceback
@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 
 try:
     import requests
+    import urllib3
     from requests.adapters import HTTPAdapter
 except ImportError:  # reported by the module (missing_required_lib) before a Transport is made
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -35,6 +36,8 @@ from ansible_collections.telphin.pbx.plugins.module_utils.errors import (
 # An X-RateLimit-Reset above this is a Unix time, not a number of seconds.
 _EPOCH_THRESHOLD = 10 ** 9
 _RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+_ID_SEGMENT = re.compile(r"/(?:\d+|@me)/")
+QUOTA_STATUS = "rate_limit_exceeded"
 
 
 class Answer:
@@ -49,13 +52,17 @@ class Answer:
 
 
 class _Transient(Exception):
-    """An attempt that may succeed when repeated: carries the ApiError to raise if none does."""
+    """An attempt that may succeed when repeated: carries the ApiError to raise if none does.
 
-    def __init__(self, error, wait=None, client_wide=False):
+    ``unreachable``: no connection could be made at all (refused, no such host, connect time-out).
+    """
+
+    def __init__(self, error, wait=None, client_wide=False, unreachable=False):
         super().__init__(str(error))
         self.error = error
         self.wait = wait
         self.client_wide = client_wide
+        self.unreachable = unreachable
 
 
 class Counters:
@@ -81,29 +88,47 @@ class Counters:
 
 
 class RateLimits:
-    """The API's ``X-RateLimit-*`` headers as the run knows them.
+    """The API's ``X-RateLimit-*`` headers as the run knows them, per resource.
 
-    Parallel answers arrive out of order, so the last one is not the latest count: within one window the
-    lowest ``remaining`` is. A ``reset`` that grows means a new window has begun.
+    The counters may be per client, per application or per resource ("per hour for this resource"), so the
+    headers of each resource (a path with its ids taken out) are kept apart; the budget of the writes is that
+    of the phone resource. Parallel answers arrive out of order, so the last one is not the latest count:
+    within one window the lowest ``remaining`` is. A ``reset`` that grows means a new window has begun.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._seen = None
+        self._seen = {}  # resource -> {limit, remaining, reset}
 
-    def observe(self, headers):
+    def observe(self, headers, path):
         if not any(name in headers for name in _RATE_LIMIT_HEADERS):
             return
         limit, remaining, reset = (_to_int(headers.get(name)) for name in _RATE_LIMIT_HEADERS)
         seen = dict(limit=limit, remaining=remaining, reset=reset)
+        resource = _resource(path)
         with self._lock:
-            if newer_budget(self._seen, seen):
-                self._seen = seen
+            if newer_budget(self._seen.get(resource), seen):
+                self._seen[resource] = seen
 
-    def snapshot(self):
-        """``{limit, remaining, reset}`` or None when the API sent no such headers."""
+    def per_resource(self):
+        """``{resource: {limit, remaining, reset}}`` of every resource seen."""
         with self._lock:
-            return dict(self._seen) if self._seen else None
+            return {resource: dict(seen) for resource, seen in self._seen.items()}
+
+    def snapshot(self, path=None):
+        """``{limit, remaining, reset}`` of the resource of ``path``, or the lowest of all; None if unknown."""
+        with self._lock:
+            if path is not None:
+                seen = self._seen.get(_resource(path))
+            else:
+                seen = min(self._seen.values(), key=lambda s: (s["remaining"] is None, s["remaining"] or 0),
+                           default=None)
+            return dict(seen) if seen else None
+
+
+def _resource(path):
+    """A path with its ids taken out: ``/api/ver1.0/extension/{}/phone/``."""
+    return _ID_SEGMENT.sub("/{}/", path)
 
 
 def newer_budget(old, new):
@@ -141,6 +166,87 @@ class _Gate:
                     return
 
 
+class _Throttle:
+    """How many requests may be in flight at once: the pool's size, until the server refuses concurrency.
+
+    A 429 that is not the quota (the API refuses concurrent requests) halves the limit; as many answers in a
+    row as the limit raise it by one again, up to the pool's size: additive increase, multiplicative
+    decrease, as TCP does. With no such 429 the limit never moves and costs one lock per request.
+    """
+
+    def __init__(self, size):
+        self._condition = threading.Condition()
+        self._size = max(1, int(size))
+        self.limit = self._size
+        self._in_flight = 0
+        self._streak = 0
+
+    def __enter__(self):
+        with self._condition:
+            while self._in_flight >= self.limit:
+                self._condition.wait()
+            self._in_flight += 1
+
+    def __exit__(self, *_exc):
+        with self._condition:
+            self._in_flight -= 1
+            self._condition.notify()
+
+    def refused(self):
+        with self._condition:
+            self.limit = max(1, min(self.limit, self._in_flight) // 2)
+            self._streak = 0
+
+    def answered(self):
+        if self.limit == self._size:
+            return
+        with self._condition:
+            self._streak += 1
+            if self._streak >= self.limit and self.limit < self._size:
+                self.limit += 1
+                self._streak = 0
+                self._condition.notify_all()
+
+
+class _Health:
+    """Whether the API answers at all: a failure that every request would meet stops the run early.
+
+    A request that gives up after its retries, with no request answered since it began, is evidence of an
+    outage. It is proof when the API could not be reached at all (no connection), or when the request was
+    one that every other needs (the token); otherwise a second request, on another path, must give up the
+    same way (every answer a 5xx, every read timing out). From then on every request fails at once with that
+    error instead of repeating the whole retry cycle.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._answered = 0  # answers that were not transient failures
+        self._failed_paths = set()  # paths that gave up since the last answer
+        self.outage = None
+
+    def mark(self):
+        """A value to hand to :meth:`gave_up`: where the run stood when a request began."""
+        return self._answered
+
+    def answered(self):
+        with self._lock:
+            self._answered += 1
+            self._failed_paths.clear()
+
+    def gave_up(self, error, path, mark, decisive):
+        """Record a request that failed for good; the error to raise (marked as an outage when it is one)."""
+        with self._lock:
+            if self.outage is None and self._answered == mark:
+                self._failed_paths.add(path)
+                if decisive or len(self._failed_paths) >= 2:
+                    self.outage = error.replace(outage=True, hint=_OUTAGE_HINT % (error.hint or "no retry"))
+            return self.outage if self.outage is not None and self._answered == mark else error
+
+
+_OUTAGE_HINT = ("%s; no request of the task got an answer in the meantime, so the API seems unreachable or "
+                "failing for every request: the task stops")
+
+
 def new_adapter(pool_size):
     """A connection pool of ``pool_size`` connections to the API; requests' own retries off."""
     return HTTPAdapter(pool_connections=2, pool_maxsize=max(1, int(pool_size)), max_retries=0)
@@ -156,7 +262,6 @@ def environment_settings(base_url, verify):
     if verify is True:
         verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     if verify is False:
-        import urllib3
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     return proxies, verify
 
@@ -181,57 +286,71 @@ class Transport:
         self.redactor = redactor
         self.counters = Counters()
         self.rate_limits = RateLimits()
+        self.health = _Health()
+        self.throttle = _Throttle(pool_size)
         self.clock = clock
         self._gate = _Gate(clock, sleep)
         self._sleep = sleep
         self._rng = rng
         self._wallclock = wallclock
 
-    def send(self, method, path, headers, params=None, json_body=None, data=None):
-        """The final answer (2xx parsed, 3xx or 4xx as it came), or ApiError when it failed for good."""
+    def send(self, method, path, headers, params=None, json_body=None, data=None, vital=False):
+        """The final answer (2xx parsed, 3xx or 4xx as it came), or ApiError when it failed for good.
+
+        ``vital``: every other request needs this one (the token), so its failing is an outage at once.
+        """
         prepared = requests.models.PreparedRequest()
         prepared.prepare(method=method, url=self.base_url + path, headers=headers, params=params,
                          json=json_body, data=data)
+        mark = self.health.mark()
         attempt = 0
         while True:
             self._gate.wait()
+            if self.health.outage is not None:
+                raise self.health.outage.replace(method=method, path=path)
             try:
-                return self._attempt(prepared, path, attempt)
+                answer = self._attempt(prepared, path, attempt)
             except _Transient as transient:
                 if attempt >= self.max_retries:
                     error = transient.error
                     if attempt and error.hint is None:
                         error = error.replace(hint="gave up after %d %s"
                                               % (attempt, "retry" if attempt == 1 else "retries"))
-                    raise error
+                    raise self.health.gave_up(error, path, mark, decisive=vital or transient.unreachable)
                 if transient.client_wide:
                     self._gate.pause(transient.wait)
                 else:
                     self._sleep(transient.wait if transient.wait is not None else self.backoff(attempt))
                 attempt += 1
                 self.counters.retried()
+            else:
+                self.health.answered()
+                return answer
 
     def _attempt(self, prepared, path, attempt):
         method = prepared.method
         self.counters.sent(method)
         try:
-            response = self.adapter.send(prepared, timeout=self.timeout, verify=self.verify,
-                                         proxies=self.proxies)
-            content = response.content
+            with self.throttle:
+                response = self.adapter.send(prepared, timeout=self.timeout, verify=self.verify,
+                                             proxies=self.proxies)
+                content = response.content
         except requests.exceptions.SSLError as exc:
             raise ApiError(method, path, message="TLS error: %s" % describe_exception(exc, self.redactor),
                            hint="check validate_certs and ca_path")
-        except requests.exceptions.Timeout:
-            raise _Transient(ApiError(method, path, message="timed out: no answer within %g s" % self.timeout))
+        except requests.exceptions.Timeout as exc:
+            raise _Transient(ApiError(method, path, message="timed out: no answer within %g s" % self.timeout),
+                             unreachable=isinstance(exc, requests.exceptions.ConnectTimeout))
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             raise _Transient(ApiError(method, path, message="connection error: %s"
-                                      % describe_exception(exc, self.redactor)))
+                                      % describe_exception(exc, self.redactor)),
+                             unreachable=_never_connected(exc))
         except requests.exceptions.RequestException as exc:
             raise ApiError(method, path, message="request failed: %s" % describe_exception(exc, self.redactor))
 
         status, headers = response.status_code, response.headers
-        self.rate_limits.observe(headers)
+        self.rate_limits.observe(headers, path)
         body, is_json = _parse_body(content)
         if status == 429 or (status == 503 and headers.get("Retry-After")):
             raise self._rate_limited(method, path, status, body, headers, attempt)
@@ -244,40 +363,46 @@ class Transport:
         if 200 <= status < 300 and not is_json:
             raise _Transient(ApiError(method, path, status=status, message="the answer is not valid JSON: %s"
                                       % clip(body, self.redactor)))
+        self.throttle.answered()
         return Answer(status, body, headers)
 
     def _rate_limited(self, method, path, status, body, headers, attempt):
-        """The error to raise for a 429 (or a 503 with Retry-After): a client-wide pause, or fail at once."""
-        wait = self.retry_after(headers)
-        error = error_from_answer(method, path, status, body, self.redactor).replace(retry_after=wait)
+        """The error to raise for a 429 (or a 503 with Retry-After): a client-wide pause, or fail at once.
+
+        Only the hourly quota (status ``rate_limit_exceeded``, or no budget left) waits for the window's
+        reset. Another 429, such as a refusal of concurrent requests, or one with budget left, is retried
+        after Retry-After or a short backoff.
+        """
+        error = error_from_answer(method, path, status, body, self.redactor)
+        remaining = _to_int(headers.get("X-RateLimit-Remaining"))
+        quota = status == 429 and (error.api_status == QUOTA_STATUS or remaining == 0)
+        wait = self.retry_after(headers, window=quota)
+        error = error.replace(retry_after=wait)
+        if quota:
+            error = error.replace(api_status=QUOTA_STATUS, message=error.message or "rate limit exceeded")
+        elif status == 429:
+            self.throttle.refused()
         if wait is not None and wait > self.rate_limit_wait:
             at = datetime.fromtimestamp(self._wallclock() + wait, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
             return error.replace(
                 message="rate limit exceeded: the request budget resets in %d s (at %s); that is longer than "
                         "rate_limit_wait (%s s), so the client does not wait: raise rate_limit_wait to wait "
                         "for the reset, or run again after it" % (math.ceil(wait), at, self.rate_limit_wait),
-                hint=None, api_status=error.api_status or ("rate_limit_exceeded" if status == 429 else None))
-        if status == 429 and not error.message:
-            error = error.replace(message="rate limit exceeded")
+                hint=None) if quota else error.replace(
+                hint="the server asks to wait %d s, longer than rate_limit_wait (%s s)"
+                     % (math.ceil(wait), self.rate_limit_wait))
         return _Transient(error, wait=wait if wait is not None else self.backoff(attempt), client_wide=True)
 
-    def retry_after(self, headers):
-        """Seconds to wait from Retry-After (seconds or HTTP date), else X-RateLimit-Reset; or None."""
+    def retry_after(self, headers, window=True):
+        """Seconds to wait from Retry-After (seconds or HTTP date), else (``window``) X-RateLimit-Reset; or None."""
         value = (headers.get("Retry-After") or "").strip()
         if value:
             seconds = _to_float(value)
             if seconds is None:
-                try:
-                    when = email.utils.parsedate_to_datetime(value)
-                except (TypeError, ValueError, IndexError):
-                    when = None
-                if when is not None:
-                    if when.tzinfo is None:
-                        when = when.replace(tzinfo=timezone.utc)
-                    seconds = when.timestamp() - self._wallclock()
+                seconds = _http_date_in(value, self._wallclock())
             if seconds is not None:
                 return max(0.0, seconds)
-        seconds = _to_float(headers.get("X-RateLimit-Reset"))
+        seconds = _to_float(headers.get("X-RateLimit-Reset")) if window else None
         if seconds is None:
             return None
         if seconds > _EPOCH_THRESHOLD:
@@ -298,6 +423,31 @@ def _parse_body(content):
         return json.loads(content), True
     except ValueError:
         return content.decode("utf-8", errors="replace"), False
+
+
+def _never_connected(exc):
+    """Whether a connection error happened before any connection was made (refused, no such host)."""
+    reason = exc
+    for _depth in range(10):  # the chain of causes urllib3 and requests wrap around each other
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):
+            return True
+        inner = reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
+        reason = inner if inner is not None else getattr(reason, "reason", None)
+        if not isinstance(reason, BaseException):
+            return False
+    return False
+
+
+def _http_date_in(value, now):
+    """Seconds from ``now`` to an HTTP date, or None when ``value`` is not one."""
+    import email.utils  # only for a Retry-After given as a date
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp() - now
 
 
 def _to_float(value):

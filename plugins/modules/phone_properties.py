@@ -23,6 +23,14 @@ description:
     and names the other extensions that change with it (RV(extensions[].bundle_changes)). Two extensions of
     one bundle given different values of such a field can never both converge, so the task fails before any
     write and names them.
+  - Fields the API does not return. A managed field that the API's answer leaves out (the vendor's own
+    example answer lacks C(label), C(intercom) and three more) cannot be compared, so it is sent on every
+    run and reported as changed, and a warning names such fields; the write-only O(password) is always so.
+    M(telphin.pbx.api_info) shows which fields an account's API returns.
+  - Failures. A failure that every request would meet (no connection, the token endpoint down, every answer
+    a 5xx or a time-out) stops the task after one retry cycle, and the extensions not reached are reported
+    as not attempted. A write whose answer is lost (no answer, a 5xx, an unreadable answer, after every
+    retry) is read back, and the extension is reported as the server holds it.
   - "Runs on the controller or any host that reaches the API: usually C(hosts: localhost) or
     C(delegate_to: localhost)."
 author:
@@ -238,14 +246,14 @@ options:
   append_to_cid_name_on_transfer:
     description:
       - "Text added to the caller name of a transferred call."
-      - "Can be set to null with O(reset)."
-    type: str
+      - "A string. Can be set to null with O(reset)."
+    type: raw
   auth_type:
     description:
       - "How the SIP server authenticates the terminal: C(digest) (login and password), C(network) (trusted
         networks) or C(both)."
-      - "The API's default is C(digest)."
-    type: str
+      - "The API's default is C(digest). A string."
+    type: raw
     choices: [digest, network, both]
   call_screening_enabled:
     description:
@@ -255,7 +263,7 @@ options:
   call_status_id:
     description:
       - "Call status of the extension, an ID from C(/call_status/)."
-      - "At least C(0). Can be set to null with O(reset)."
+      - "At least C(0). At most C(2147483647). Can be set to null with O(reset)."
     type: int
   conference_announce_caller_name:
     description:
@@ -272,22 +280,24 @@ options:
   conference_pin:
     description:
       - "Local conference: PIN other extensions enter to join."
-      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
-        the bundle. Secret: never shown in output, diff or logs."
-    type: str
+      - "A string: a number is refused, so quote it (YAML reads V(0123) as 83 and drops the C(+) of an
+        unquoted number). Can be set to null with O(reset). Synchronized across a bundle: the API sets it on
+        every extension of the bundle. Secret: never shown in output, diff or logs."
+    type: raw
   external_number:
     description:
       - "Number the SIP server sends calls to instead, e.g. a mobile, as digits with an optional leading
         C(+)."
-      - "Can be set to null with O(reset)."
-    type: str
+      - "A string: a number is refused, so quote it (YAML reads V(0123) as 83 and drops the C(+) of an
+        unquoted number). Can be set to null with O(reset)."
+    type: raw
   geo_list:
     description:
       - "Countries whose IP addresses may use the SIP account: ISO 3166 alpha-2 codes separated by spaces
         (C(\"RU US\")), or C(\"*\") for all. Compared as a set, case-insensitively."
-      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
-        the bundle."
-    type: str
+      - "A string. Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every
+        extension of the bundle."
+    type: raw
   hangup_timeout:
     description:
       - "Seconds to wait for an answer before the call counts as unanswered."
@@ -296,8 +306,9 @@ options:
   hold_music:
     description:
       - "ID of a sound file played to the other side while on hold."
-      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a
-        bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(0). At least C(0). C(0) and null are the same sound (the system's): the API
+        may answer either for the other, and the module compares them as equal. Can be set to null with
+        O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
     type: int
   ignore_early_media:
     description:
@@ -319,8 +330,8 @@ options:
   label:
     description:
       - "Name of the extension, shown on the called terminal for outgoing calls."
-      - "Can be set to null with O(reset)."
-    type: str
+      - "A string. Can be set to null with O(reset)."
+    type: raw
   network_permission_group_id:
     description:
       - "ID of the client's trusted networks, for I(auth_type) C(network) or C(both)."
@@ -329,10 +340,11 @@ options:
   password:
     description:
       - "SIP password of the terminal (not on the vendor's page; known from API clients)."
-      - "Secret: never shown in output, diff or logs. Write-only: the API never returns it, so it cannot be
-        compared; a task that gives it sends it and reports a change every time. Give it in a task of its own,
-        when the password must change."
-    type: str
+      - "A string: a number is refused, so quote it (YAML reads V(0123) as 83 and drops the C(+) of an
+        unquoted number). Secret: never shown in output, diff or logs. Write-only: the API never returns it,
+        so it cannot be compared; a task that gives it sends it and reports a change every time. Give it in a
+        task of its own, when the password must change."
+    type: raw
   preserve_caller_id_number_att_tr:
     description:
       - "Pass the caller's number on an attended transfer (*2)."
@@ -347,9 +359,9 @@ options:
   record_format:
     description:
       - "Format of recordings; unset means the client's setting."
-      - "Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every extension of
-        the bundle."
-    type: str
+      - "A string. Can be set to null with O(reset). Synchronized across a bundle: the API sets it on every
+        extension of the bundle."
+    type: raw
     choices: [mp3, wav]
   record_on_transfer:
     description:
@@ -371,30 +383,34 @@ options:
   replace_pin:
     description:
       - "Secret code of the substitution function."
-      - "Can be set to null with O(reset). Secret: never shown in output, diff or logs."
-    type: str
+      - "A string: a number is refused, so quote it (YAML reads V(0123) as 83 and drops the C(+) of an
+        unquoted number). Can be set to null with O(reset). Secret: never shown in output, diff or logs."
+    type: raw
   ringback_sound:
     description:
       - "ID of a sound file played instead of ringback beeps."
-      - "The API's default is C(0). At least C(0). Can be set to null with O(reset). Synchronized across a
-        bundle: the API sets it on every extension of the bundle."
+      - "The API's default is C(0). At least C(0). C(0) and null are the same sound (the system's): the API
+        may answer either for the other, and the module compares them as equal. Can be set to null with
+        O(reset). Synchronized across a bundle: the API sets it on every extension of the bundle."
     type: int
   static_reg_address:
     description:
       - "Fixed registration address as host:port, e.g. C(8.8.8.8:5068)."
-      - "Can be set to null with O(reset)."
-    type: str
+      - "A string. Can be set to null with O(reset)."
+    type: raw
   transfer_after_call_end_to:
     description:
       - "Number the call is transferred to when the conversation ends."
-      - "Can be set to null with O(reset)."
-    type: str
+      - "A string: a number is refused, so quote it (YAML reads V(0123) as 83 and drops the C(+) of an
+        unquoted number). Can be set to null with O(reset)."
+    type: raw
   transfer_caller_id_number:
     description:
       - "Caller number always shown when a call is forwarded inside the PBX, as digits with an optional
         leading C(+)."
-      - "Can be set to null with O(reset)."
-    type: str
+      - "A string: a number is refused, so quote it (YAML reads V(0123) as 83 and drops the C(+) of an
+        unquoted number). Can be set to null with O(reset)."
+    type: raw
   vm_attach_file:
     description:
       - "Attach the voice message to the notification e-mail."
@@ -408,14 +424,16 @@ options:
   vm_greeting:
     description:
       - "ID of a sound file played as the voicemail greeting."
-      - "The API's default is C(0). At least C(0). Can be set to null with O(reset)."
+      - "The API's default is C(0). At least C(0). C(0) and null are the same sound (the system's): the API
+        may answer either for the other, and the module compares them as equal. Can be set to null with
+        O(reset)."
     type: int
   vm_mailto:
     description:
       - "E-mail addresses, separated by commas, notified of new voice messages. Compared as a set, case-
         insensitively."
-      - "Can be set to null with O(reset)."
-    type: str
+      - "A string. Can be set to null with O(reset)."
+    type: raw
   # fields:task:end
 notes:
   - Secrets (O(conference_pin), O(replace_pin), O(password), O(app_secret), O(access_token)) are masked in

@@ -295,6 +295,7 @@ class Bench:
         self.empty = 0.0
         self.mem = None
         self.costs = []  # (tree label, module_cost.measure(...))
+        self.unreachable_rows = []
 
     def module_cost(self, sim, ids, trees):
         """Start-up and CPU per request of the module of each tree, the trees taking turns."""
@@ -349,6 +350,20 @@ class Bench:
         bound = (n["token"] + n["listing"]) * self.latency + (n["get"] + n["put"]) * self.latency / parallel
         self.add_row("check" if check else "real", "one task" if tree is None else "one task, %s" % tree[0],
                      len(ids), parallel, run, n, bound + self.empty, problems)
+
+    def unreachable(self, sim, ids, trees):
+        """How long a task of 20 extensions takes to fail against an API that does not answer (issue 9)."""
+        for label, path in trees:
+            task = {MODULE: dict(DESIRED, extensions=[{"extension_id": i} for i in ids[:20]]), "ignore_errors": True}
+            env = child_env(path, TELPHIN_API_URL="http://127.0.0.1:1", TELPHIN_APP_ID=APP_ID,
+                            TELPHIN_APP_SECRET=APP_SECRET)
+            run = run_playbook(self.workdir, task, env=env)
+            result = run["result"]
+            requests = (result.get("stats") or {}).get("requests") or {}
+            self.unreachable_rows.append(dict(tree=label, seconds=run["seconds"], failed=result.get("failed"),
+                                              requests=requests.get("total", requests.get("POST", "?"))))
+            print("  unreachable API, 20 extensions, %s: %.1f s, %s requests" % (
+                label, run["seconds"], self.unreachable_rows[-1]["requests"]), flush=True)
 
     def loop(self, sim, ids, check):
         """What users do today: a loop over single-extension tasks."""
@@ -462,6 +477,13 @@ def report(bench, opts):
 
     lines += side_by_side(rows)
     lines += cost_report(bench.costs)
+    if bench.unreachable_rows:
+        lines += ["", "## An unreachable API", "",
+                  "One task of 20 extensions against `http://127.0.0.1:1` (nothing listens): the wall time "
+                  "until the task fails, and the connection attempts it made.", "",
+                  "| tree | seconds | requests attempted | failed |", "|---|--:|--:|---|"]
+        lines += ["| %s | %.1f | %s | %s |" % (r["tree"], r["seconds"], r["requests"], r["failed"])
+                  for r in bench.unreachable_rows]
     mem = bench.mem
     if mem:
         lines += [
@@ -623,6 +645,7 @@ def main(argv=None):
                         for tree in trees:
                             bench.one_task(sim, ids[:opts.extensions], size, opts.default_parallel, check, tree)
             bench.module_cost(sim, ids[:opts.extensions], trees)
+            bench.unreachable(sim, ids, trees)
         finally:
             sim.stop()
 

@@ -95,6 +95,30 @@ def play(sim, tmp_path):
 
 
 @pytest.fixture
+def play_tasks(sim, tmp_path):
+    """play_tasks([task, ...], check=False, ...) -> Run whose result is the list of every task's result.
+
+    One ansible-playbook run for many tasks (each with ignore_errors): a table of cases costs one start-up.
+    """
+
+    def run(tasks, check=False, diff=False, verbosity=0, env=None, app=("demo-app", "demo-secret")):
+        out = tmp_path / "results.json"
+        steps = [dict(task, name="case %d" % index, register="case_%d" % index, ignore_errors=True)
+                 for index, task in enumerate(tasks)]
+        steps.append({"name": "save the results", "check_mode": False, "ansible.builtin.copy": {
+            "content": "{{ [%s] | to_json }}" % ", ".join("case_%d" % i for i in range(len(tasks))),
+            "dest": str(out)}})
+        playbook = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": steps}]
+        path = tmp_path / "playbook-tasks.yml"
+        path.write_text(yaml.safe_dump(playbook, sort_keys=False))
+        output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, diff, verbosity)
+        results = json.loads(out.read_text()) if out.exists() else None
+        return Run(results, output, rc)
+
+    return run
+
+
+@pytest.fixture
 def play_role(sim, tmp_path):
     """play_role(role, role_vars, check=False, verbosity=0) -> Run (no result; the output and exit code)."""
 

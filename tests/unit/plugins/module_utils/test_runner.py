@@ -7,23 +7,30 @@ import pytest
 
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.results import failure_message
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_phone_properties, read_phone_properties
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import (
+    Run, apply_phone_properties, read_phone_properties)
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
 
 
 class FakeApi:
     """Phones in a dict, a request journal, and errors to raise per (method, id)."""
 
-    def __init__(self, phones, extensions=None, errors=None, remaining=None):
+    def __init__(self, phones, extensions=None, errors=None, remaining=None, me=None, apply_before_error=()):
         self.phones = phones
+        self.me = me
+        self.apply_before_error = set(apply_before_error)  # (method, id) whose error comes after the change
         self.extensions = extensions or [{"id": int(i), "name": "000*%s" % i, "type": "phone"} for i in phones]
         self.errors = errors or {}
         self.journal = []
         self.lock = threading.Lock()
         self.budget = None if remaining is None else {"limit": 100, "remaining": remaining, "reset": 60}
 
-    def rate_limit(self):
+    def write_budget(self):
         return self.budget
+
+    def get_user(self):
+        self._record("USER", "@me")
+        return {"id": 7, "extension_id": self.me}
 
     def _record(self, method, ext_id):
         with self.lock:
@@ -43,6 +50,8 @@ class FakeApi:
         return dict(self.phones[str(ext_id)])
 
     def put_phone(self, ext_id, body):
+        if ("PUT", str(ext_id)) in self.apply_before_error:
+            self.phones[str(ext_id)].update(body)
         self._record("PUT", ext_id)
         self.phones[str(ext_id)].update(body)
         return dict(self.phones[str(ext_id)])
@@ -93,12 +102,19 @@ def test_a_bundle_conflict_refuses_the_plan_before_any_write():
 def test_a_rate_limit_stops_the_rest_instead_of_repeating_the_error():
     api = FakeApi(phones(10, record_enabled=False),
                   errors={("PUT", "1000"): ApiError("PUT", "/x", 429, "rate limit exceeded", "rate_limit_exceeded")})
-    done = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(10)]),
-                                  parallel=1).outcomes
+    run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(10)]),
+                                 parallel=1)
+    done = run.outcomes
     assert [m for m, _ext in api.journal].count("PUT") == 1
     assert all(t.failed for t in done)
-    assert done[1].msg.startswith("not attempted: the task stopped after an error that every request would meet")
-    assert failure_message(done).startswith("10 of 10 extensions failed")
+    assert done[1].msg == "not attempted: the task stopped after an error that every request would meet (see msg)"
+    # The reason is said once, with the extensions it stopped listed after it.
+    assert failure_message(run) == (
+        "10 of 10 extensions failed; the task stopped after an error that every request would meet: "
+        "PUT /x: HTTP 429 rate_limit_exceeded: rate limit exceeded: id 1000: PUT /x: HTTP 429 "
+        "rate_limit_exceeded: rate limit exceeded; id 1001, id 1002, id 1003, id 1004, id 1005, id 1006, "
+        "id 1007, id 1008, id 1009: not attempted: the task stopped after an error that every request would "
+        "meet (see msg)")
 
 
 def test_a_failing_extension_does_not_stop_the_others():
@@ -137,3 +153,53 @@ def test_info_without_targets_reads_every_listed_phone():
     read = read_phone_properties(api, []).outcomes
     assert [o.target.extension_id for o in read] == ["1000", "1001"]
     assert all(o.current is not None for o in read)
+
+
+def test_a_write_whose_answer_was_lost_is_read_back_and_reported_as_done():
+    lost = ApiError("PUT", "/x", None, "timed out: no answer within 1 s", hint="gave up after 4 retries")
+    api = FakeApi(phones(3, record_enabled=False), errors={("PUT", "1001"): lost},
+                  apply_before_error=[("PUT", "1001")])
+    run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]))
+    assert [(o.changed, o.failed) for o in run.outcomes] == [(True, False)] * 3
+    assert api.journal.count(("GET", "1001")) == 2  # read, then read back
+    assert any("id 1001: the write's answer was lost" in w and "holds the desired values" in w for w in run.warnings)
+
+
+def test_a_write_whose_answer_was_lost_and_was_not_applied_fails_saying_so():
+    lost = ApiError("PUT", "/x", 503, "Service unavailable")
+    api = FakeApi(phones(1, record_enabled=False), errors={("PUT", "1000"): lost})
+    (outcome,) = apply_phone_properties(api, targets((1000, {"record_enabled": True}))).outcomes
+    assert (outcome.changed, outcome.failed) == (False, True)
+    assert outcome.msg.endswith("read back, the server holds the values before the write: record_enabled still differ")
+
+
+def test_a_refused_write_is_not_read_back():
+    api = FakeApi(phones(1, record_enabled=False),
+                  errors={("PUT", "1000"): ApiError("PUT", "/x", 400, "bad value", "validation_error")})
+    (outcome,) = apply_phone_properties(api, targets((1000, {"record_enabled": True}))).outcomes
+    assert outcome.failed and api.journal.count(("GET", "1000")) == 1
+
+
+def test_at_me_and_the_users_own_id_are_one_extension():
+    api = FakeApi(phones(3), me=1001)
+    many = [Target(index=0, given="@me", extension_id="@me", desired={"record_enabled": True}),
+            Target(index=1, given="1001", extension_id="1001", desired={"record_enabled": False})]
+    run = apply_phone_properties(api, many)
+    assert run.refused == ("extensions[0] and extensions[1] both name id 1001",)
+    assert [m for m, _ext in api.journal] == ["USER"]
+
+
+def test_a_field_the_api_leaves_out_is_sent_every_run_with_one_warning():
+    api = FakeApi(phones(3))  # the answers hold no `intercom`
+    run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True, "intercom": 5})
+                                                for i in range(3)]))
+    assert [o.changes for o in run.outcomes] == [("intercom",)] * 3
+    assert run.warnings == ("The API's answers leave out intercom (on 3 extensions): the module cannot compare "
+                            "what it does not read, so it sends these fields on every run and reports them as "
+                            "changed.",)
+
+
+def test_a_long_list_of_extensions_stopped_for_one_reason_names_twenty():
+    from ansible_collections.telphin.pbx.plugins.module_utils.runner import Outcome
+    outcomes = tuple(Outcome(t, failed=True, msg="same reason") for t in targets(*[(1000 + i, {}) for i in range(25)]))
+    assert failure_message(Run(outcomes)).endswith("id 1019 and 5 more: same reason")

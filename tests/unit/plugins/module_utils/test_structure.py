@@ -31,7 +31,7 @@ ALLOWED = {
     "results": {"fields", "plan", "targets"},
     "profiles": {"extensions", "fields"},
     "api_module": {"client", "connection", "errors", "results", "runner", "transport"},
-    "probe": {"client", "connection", "errors", "extensions", "fields"},
+    "probe": {"client", "errors", "extensions", "fields"},
 }
 MAX_FUNCTION_LINES = 80
 MAX_CLASS_LINES = 250

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A read-only probe of the API (module api_info): how the account's API behaves where the vendor is silent.
+
+Only GETs, a dozen requests at most. Each part answers one of the readings that the README's table lists,
+and ``findings`` says in words what was found and what the modules do about it.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.telphin.pbx.plugins.module_utils.client import Listing
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import is_phone
+from ansible_collections.telphin.pbx.plugins.module_utils.fields import FIELDS, FIELDS_BY_NAME, mask
+
+# Larger than any page size a server is likely to serve, so that its answer shows the largest it does.
+PROBE_PAGE_SIZES = (1000, 500, 200, 100, 50, 20, 10)
+VENDOR_FIELDS = frozenset(f.name for f in FIELDS if f.vendor)
+SOUND_FIELDS = tuple(f.name for f in FIELDS if f.zero_is_null)
+
+
+def probe(client, extension_id=None):
+    """What the API of this account does: the result of module api_info, without ``changed``."""
+    user = client.get_user()
+    listing, first_page = probe_listing(client)
+    if extension_id is None:
+        extension_id = next((ext.get("id") for ext in first_page if is_phone(ext)), None)
+    phone_fields = probe_phone(client, extension_id) if extension_id is not None else None
+    result = dict(user=user, listing=listing, phone_fields=phone_fields,
+                  token=dict(expires_in=client.token.expires_in, renewable=client.token.renewable),
+                  rate_limit=client.write_budget(),
+                  rate_limit_per_resource=client.transport.rate_limits.per_resource())
+    result["findings"] = findings(result)
+    return result
+
+
+def probe_listing(client):
+    """``(listing facts, the first page)``: the largest page, a too large per_page, whether page counts."""
+    listing = Listing(client, "@me", {})
+    refused = []
+    for per_page in PROBE_PAGE_SIZES:
+        try:
+            first = listing.page(1, per_page)
+            break
+        except ApiError as exc:
+            if exc.status != 400 or per_page == PROBE_PAGE_SIZES[-1]:
+                raise
+            refused.append(per_page)
+    default = listing.page(1, None)
+    pages = [listing.page(page, 1) for page in (1, 2)]
+    honoured = None if not pages[1] else pages[0] != pages[1]
+    return dict(page_size=len(first), asked=per_page, refused_page_sizes=refused, default_page_size=len(default),
+                page_honoured=honoured), first
+
+
+def probe_phone(client, extension_id):
+    """Which fields the phone resource returns, against the vendor's page."""
+    answer = client.get_phone(extension_id)
+    returned = sorted(answer)
+    return dict(extension_id=extension_id, returned=returned,
+                missing=sorted(VENDOR_FIELDS - set(answer)),
+                extra=sorted(name for name in answer if name not in VENDOR_FIELDS),
+                sounds={name: answer.get(name) for name in SOUND_FIELDS if name in answer},
+                properties=mask(answer))
+
+
+def findings(result):
+    """The probe's result in words: what each finding means for the modules."""
+    said = []
+    listing = result["listing"]
+    said.append("The listing served %d extensions on a page when asked for %d, and %d when per_page was not "
+                "given." % (listing["page_size"], listing["asked"], listing["default_page_size"]))
+    if listing["refused_page_sizes"]:
+        said.append("The server answers 400 to per_page %s instead of serving fewer: the modules ask again "
+                    "with smaller pages." % ", ".join(str(size) for size in listing["refused_page_sizes"]))
+    if listing["page_honoured"] is False:
+        said.append("The server ignores the page parameter: a listing holds only its first page; name "
+                    "extensions by extension_id, which needs no listing, in accounts larger than a page.")
+    phone = result["phone_fields"]
+    if phone and phone["missing"]:
+        managed = [name for name in phone["missing"] if FIELDS_BY_NAME[name].writable]
+        said.append("GET /phone/ leaves out %s: a task that manages one of them sends it on every run and "
+                    "reports a change, with a warning." % ", ".join(managed or phone["missing"]))
+    if phone and phone["extra"]:
+        said.append("GET /phone/ returns fields beyond the vendor's page: %s." % ", ".join(phone["extra"]))
+    if phone and any(value is None for value in phone["sounds"].values()):
+        said.append("%s answer null for the system's sound: the modules take 0 and null as the same sound."
+                    % ", ".join(name for name, value in phone["sounds"].items() if value is None))
+    if result["token"]["renewable"] and not result["token"]["expires_in"]:
+        said.append("The token answer has no expires_in: the client renews the token after a 401.")
+    return said

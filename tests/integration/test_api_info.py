@@ -1,0 +1,73 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""api_info, the read-only probe: under each reading of the simulator, its output names what the reading
+changed, and it sends nothing but GETs (and a token request)."""
+
+import pytest
+
+from conftest import api_requests
+
+VENDOR_EXAMPLE_LACKS = ["announce_sound_upon_incoming_call", "intercom", "label", "record_on_transfer",
+                        "replace_pin"]
+
+
+def probe(play, **options):
+    run = play({"telphin.pbx.api_info": options})
+    assert run.rc == 0 and not run.result.get("failed"), run
+    return run.result
+
+
+@pytest.fixture
+def only_gets(sim):
+    yield
+    methods = {e["method"] for e in sim.log if e["path"] != "/oauth/token"}
+    assert methods == {"GET"}, methods
+
+
+def test_the_probe_of_the_simulators_defaults(sim, play, only_gets):
+    result = probe(play)
+    assert result["user"]["login"] == "admin@acme" and result["user"]["client_id"] == 7000
+    assert result["listing"] == {"page_size": 40, "asked": 1000, "refused_page_sizes": [], "default_page_size": 40,
+                                 "page_honoured": True}
+    fields = result["phone_fields"]
+    assert fields["extension_id"] == 1001 and fields["missing"] == []
+    assert fields["extra"] == ["allow_webrtc"]  # known from a public client, not on the vendor's page
+    assert fields["properties"].get("conference_pin") in (None, "********")
+    assert result["token"] == {"expires_in": 3600, "renewable": True}
+    assert result["rate_limit"]["limit"] == 100000 and result["rate_limit"]["remaining"] > 0
+    assert len(result["stats"]["requests"]) and len(api_requests(sim)) <= 10
+
+
+@pytest.mark.parametrize("readings, check", [
+    ({"omit_fields": "vendor_example"},
+     lambda r: r["phone_fields"]["missing"] == VENDOR_EXAMPLE_LACKS and r["phone_fields"]["extra"] == []
+     and any(f.startswith("GET /phone/ leaves out label, announce_sound_upon_incoming_call")
+             or "leaves out" in f and "intercom" in f for f in r["findings"])),
+    ({"null_sounds": True},
+     lambda r: r["phone_fields"]["sounds"] == {"hold_music": None, "ringback_sound": None, "vm_greeting": None}
+     and any("answer null for the system's sound" in f for f in r["findings"])),
+    ({"per_page_max": 20},
+     lambda r: r["listing"]["page_size"] == 20 and r["listing"]["refused_page_sizes"] == []
+     and r["listing"]["page_honoured"] is True),
+    ({"per_page_max": 20, "per_page_over_max": "reject"},
+     lambda r: r["listing"]["refused_page_sizes"] == [1000, 500, 200, 100, 50] and r["listing"]["asked"] == 20
+     and any("answers 400 to per_page" in f for f in r["findings"])),
+    ({"per_page_default": 10},
+     lambda r: r["listing"]["default_page_size"] == 10 and r["listing"]["page_size"] == 40),
+    ({"ignore_page": True},
+     lambda r: r["listing"]["page_honoured"] is False and any("ignores the page parameter" in f for f in r["findings"])),
+    ({"token_expires_in": "omit"},
+     lambda r: r["token"]["expires_in"] is None and any("no expires_in" in f for f in r["findings"])),
+    ({"rate_limit_scope": "resource"},
+     lambda r: len({v["remaining"] for v in r["rate_limit_per_resource"].values()}) > 1),
+], ids=["omit-fields", "null-sounds", "page-capped", "page-size-refused", "default-page", "page-ignored",
+        "no-expires-in", "budget-per-resource"])
+def test_the_probe_names_what_each_reading_changes(sim, play, only_gets, readings, check):
+    sim.set_readings(**readings)
+    result = probe(play)
+    assert check(result), result
+
+
+def test_the_probe_reads_the_phone_it_is_given(sim, play, only_gets):
+    result = probe(play, extension_id="1017")
+    assert result["phone_fields"]["extension_id"] == "1017"
+    assert result["phone_fields"]["properties"]["record_format"] == "wav"
