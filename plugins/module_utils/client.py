@@ -76,10 +76,10 @@ class ApiClient:
             if answer.status != 401:
                 self.token.worked(generation)
             elif self.token.renewable:
-                # A token that worked and is refused now was revoked or expired: renew it. A token refused
-                # before it ever worked may be refused for good: one more try, then say so.
+                # Once any token of the run has worked, a refusal means a revoked or expired token: renew it.
+                # Before, the credentials' tokens may be refused for good: one more try, then say so.
                 unproven_refusals += not self.token.proven(generation)
-                if unproven_refusals <= 1 and renewals < MAX_RENEWALS:
+                if (self.token.proven(1) or unproven_refusals <= 1) and renewals < MAX_RENEWALS:
                     self.token.renew(generation)  # or take the token another thread got since
                     renewals += 1
                     continue
