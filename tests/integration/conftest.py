@@ -71,49 +71,43 @@ def _run_playbook(path, environ, check, diff, verbosity):
     return proc.stdout + proc.stderr, proc.returncode
 
 
+def run_tasks(sim, folder, tasks, check=False, diff=False, verbosity=0, env=None, app=("demo-app", "demo-secret")):
+    """Run ``tasks`` in one playbook on localhost against ``sim``: (every task's result, output, exit code).
+
+    Each task is registered and may fail (ignore_errors); a last task saves the results, so a table of
+    cases costs one ansible-playbook start-up.
+    """
+    out = folder / "results.json"
+    out.unlink(missing_ok=True)
+    steps = [dict(task, name=task.get("name", "case %d" % index), register="case_%d" % index,
+                  ignore_errors=True) for index, task in enumerate(tasks)]
+    steps.append({"name": "save the results", "check_mode": False, "ansible.builtin.copy": {
+        "content": "{{ [%s] | to_json }}" % ", ".join("case_%d" % i for i in range(len(tasks))),
+        "dest": str(out)}})
+    path = folder / "playbook.yml"
+    path.write_text(yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False,
+                                     "tasks": steps}], sort_keys=False))
+    output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, diff, verbosity)
+    return (json.loads(out.read_text()) if out.exists() else None), output, rc
+
+
 @pytest.fixture
 def play(sim, tmp_path):
-    """play(task, check=False, diff=False, verbosity=0, env=None) -> Run of one task on localhost."""
+    """play(task, check=False, diff=False, verbosity=0, env=None, app=...) -> Run of one task on localhost."""
 
-    def run(task, check=False, diff=False, verbosity=0, env=None, app=("demo-app", "demo-secret")):
-        out = tmp_path / "result.json"
-        playbook = [{
-            "hosts": "localhost", "connection": "local", "gather_facts": False,
-            "tasks": [
-                dict(task, name="task under test", register="result", ignore_errors=True),
-                {"name": "save the result", "ansible.builtin.copy": {
-                    "content": "{{ result | to_json }}", "dest": str(out)}, "check_mode": False},
-            ],
-        }]
-        path = tmp_path / "playbook.yml"
-        path.write_text(yaml.safe_dump(playbook, sort_keys=False))
-        output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, diff, verbosity)
-        result = json.loads(out.read_text()) if out.exists() else None
-        return Run(result, output, rc)
+    def run(task, **options):
+        results, output, rc = run_tasks(sim, tmp_path, [task], **options)
+        return Run(results[0] if results else None, output, rc)
 
     return run
 
 
 @pytest.fixture
 def play_tasks(sim, tmp_path):
-    """play_tasks([task, ...], check=False, ...) -> Run whose result is the list of every task's result.
+    """play_tasks([task, ...], check=False, ...) -> Run whose result is the list of every task's result."""
 
-    One ansible-playbook run for many tasks (each with ignore_errors): a table of cases costs one start-up.
-    """
-
-    def run(tasks, check=False, diff=False, verbosity=0, env=None, app=("demo-app", "demo-secret")):
-        out = tmp_path / "results.json"
-        steps = [dict(task, name="case %d" % index, register="case_%d" % index, ignore_errors=True)
-                 for index, task in enumerate(tasks)]
-        steps.append({"name": "save the results", "check_mode": False, "ansible.builtin.copy": {
-            "content": "{{ [%s] | to_json }}" % ", ".join("case_%d" % i for i in range(len(tasks))),
-            "dest": str(out)}})
-        playbook = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": steps}]
-        path = tmp_path / "playbook-tasks.yml"
-        path.write_text(yaml.safe_dump(playbook, sort_keys=False))
-        output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, diff, verbosity)
-        results = json.loads(out.read_text()) if out.exists() else None
-        return Run(results, output, rc)
+    def run(tasks, **options):
+        return Run(*run_tasks(sim, tmp_path, tasks, **options))
 
     return run
 

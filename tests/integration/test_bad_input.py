@@ -7,14 +7,11 @@ and item keys; bad connection options. All of them run in one playbook (one star
 log proves that none of them sent a single request.
 """
 
-import json
-
 import pytest
-import yaml
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 
-from conftest import _ansible_env, _run_playbook, issue_token
+from conftest import issue_token, run_tasks
 
 HUGE_TEXT = "x" * 200_000
 ANSIBLE_TYPED = (F.INT, F.BOOL)  # Ansible converts these itself, and stops at the first error of a task
@@ -114,17 +111,8 @@ def table_run(simulator, tmp_path_factory):
     """Every case as one task of one playbook; the results, and the simulator's log of the whole run."""
     simulator.reset()
     cases = all_cases()
-    tmp = tmp_path_factory.mktemp("bad-input")
-    steps = [{"name": case_id, "telphin.pbx.phone_properties": options, "register": "case_%d" % index,
-              "ignore_errors": True} for index, (case_id, options, _expect) in enumerate(cases)]
-    steps.append({"name": "save", "check_mode": False, "ansible.builtin.copy": {
-        "content": "{{ [%s] | to_json }}" % ", ".join("case_%d" % i for i in range(len(cases))),
-        "dest": str(tmp / "results.json")}})
-    path = tmp / "playbook.yml"
-    path.write_text(yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False,
-                                     "tasks": steps}], sort_keys=False))
-    output, _rc = _run_playbook(path, _ansible_env(simulator, ("demo-app", "demo-secret"), None), False, False, 0)
-    results = json.loads((tmp / "results.json").read_text())
+    tasks = [{"name": case_id, "telphin.pbx.phone_properties": options} for case_id, options, _expect in cases]
+    results, output, _rc = run_tasks(simulator, tmp_path_factory.mktemp("bad-input"), tasks)
     return dict(zip([case[0] for case in cases], results)), list(simulator.log), output
 
 

@@ -12,12 +12,11 @@ import os
 import time
 
 import pytest
-import yaml
 
 from pbxsim import Simulator
 from pbxsim.generator import generate
 
-from conftest import _ansible_env, _run_playbook
+from conftest import run_tasks
 
 PHONES = int(os.environ.get("SOAK_EXTENSIONS", "500"))
 DESIRED = {"auth_type": "digest", "ignore_early_media": True}  # fields the generator never drifts
@@ -35,17 +34,11 @@ def soak_sim(tmp_path_factory):
         yield sim
 
 
-def run_task(sim, tmp_path, phones, run_number):
-    out = tmp_path / ("result-%d.json" % run_number)
-    task = {"telphin.pbx.phone_properties": dict(DESIRED, extensions=[{"extension_id": i} for i in phones]),
-            "register": "result", "ignore_errors": True}
-    save = {"ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out)}}
-    path = tmp_path / "soak.yml"
-    path.write_text(yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False,
-                                     "tasks": [task, save]}], sort_keys=False))
-    output, _rc = _run_playbook(path, _ansible_env(sim, ("demo-app", "demo-secret"), None), False, False, 0)
-    assert out.exists(), output[-3000:]
-    return json.loads(out.read_text())
+def run_task(sim, tmp_path, phones):
+    task = {"telphin.pbx.phone_properties": dict(DESIRED, extensions=[{"extension_id": i} for i in phones])}
+    results, output, _rc = run_tasks(sim, tmp_path, [task])
+    assert results, output[-3000:]
+    return results[0]
 
 
 def test_a_fault_soak_converges_and_reports_exactly_what_the_api_applied(soak_sim, tmp_path):
@@ -60,9 +53,9 @@ def test_a_fault_soak_converges_and_reports_exactly_what_the_api_applied(soak_si
     sim.set_faults({"chaos": CHAOS})
 
     runs = []
-    for run_number in range(1, MAX_RUNS + 1):
+    for _run in range(MAX_RUNS):
         started = time.monotonic()
-        result = run_task(sim, tmp_path, phones, run_number)
+        result = run_task(sim, tmp_path, phones)
         log = sim.log
         sim.clear_log()
         runs.append(dict(result=result, log=log, seconds=time.monotonic() - started))
