@@ -14,10 +14,15 @@ description:
   - Used by the P(telphin.pbx.phone_profiles#role) role. Matches the assignments against a listing of the
     account (from M(telphin.pbx.extension_info)) and returns the O(telphin.pbx.phone_properties#module:extensions)
     items, or every problem found.
+  - A profile may build on another with C(extends); a profile's own values, its C(reset), and an
+    assignment's O(assignments[].overrides) are layers over it, and a later layer wins field by field (a
+    value over an inherited C(reset), a C(reset) over an inherited value, C(null) takes the field out).
   - An assignment's O(assignments[].match) selects C(phone) extensions unless it gives another C(type);
     C(name_regex) is searched in the full name and in the number, C(label_regex) in the label.
     O(assignments[].extensions) and O(assignments[].match) add up.
-  - An extension matched by two assignments is a problem; nothing is applied then.
+  - Problems, all reported at once, nothing applied then. Those of P(telphin.pbx.phone_profile_problems#filter),
+    an extension that is not in the listing, an assignment that matches no extension (unless
+    O(assignments[].optional)), an extension matched by two assignments.
 options:
   _input:
     description: The account's extensions, as RV(telphin.pbx.extension_info#module:extensions) returns them.
@@ -25,7 +30,7 @@ options:
     elements: dict
     required: true
   profiles:
-    description: Profile name -> property values (and C(reset)).
+    description: Profile name -> property values (and C(extends), C(reset)).
     type: dict
     required: true
   assignments:
@@ -45,8 +50,11 @@ options:
         description: C(type), C(status), C(name_regex), C(label_regex), C(extension_group_id).
         type: dict
       overrides:
-        description: Property values that win over the profile's.
+        description: Property values (and C(reset)) that win over the profile's.
         type: dict
+      optional:
+        description: The assignment may match no extension of the account.
+        type: bool
 '''
 
 EXAMPLES = r'''

@@ -3,18 +3,27 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Standard profiles -> the ``extensions`` items of one phone_properties task (role phone_profiles).
 
-Pure functions, no I/O: the role lists the account once and hands the listing here. Every
-problem (an unknown profile, a bad regex, an extension matched by two assignments) is found
-before anything is sent, and reported all at once.
+Pure functions, no I/O: the role hands over the profiles, the assignments and, once, the account's
+listing. Every problem is found before anything is sent and reported all at once:
+:func:`check` needs no listing (it runs before the first request), :func:`plan_profiles` adds what only
+the listing can tell (an assignment that matches nothing, an extension matched twice).
+
+A profile is a layer of property values over the profile it ``extends``; an assignment's ``overrides``
+are one more layer. A later layer wins field by field: its value over an earlier ``reset`` of the field,
+its ``reset`` over an earlier value, and its ``null`` takes the field out of management.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 
+from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, number_of
 
 MATCH_KEYS = ("type", "status", "name_regex", "label_regex", "extension_group_id")
+ASSIGNMENT_KEYS = ("profile", "extensions", "match", "overrides", "optional")
+PROFILE_WORDS = ("extends", "reset")  # the keys of a profile that are not properties
 
 
 class ProfileError(ValueError):
@@ -25,11 +34,147 @@ class ProfileError(ValueError):
         self.problems = list(problems)
 
 
+def _close(word, choices):
+    """``"; did you mean X?"`` for a misspelt name, or nothing."""
+    found = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return "; did you mean %s?" % found[0] if found else ""
+
+
+def _names(choices):
+    return ", ".join(sorted(choices)) or "none defined"
+
+
+# ---- one layer: a profile's own keys, or an assignment's overrides --------------------------
+
+def _layer_problems(layer, where, words):
+    """Every problem of one layer's own keys, checked against the field table."""
+    if layer is None:
+        return []
+    if not isinstance(layer, dict):
+        return ["%s: must be a dict of property values, got %s" % (where, type(layer).__name__)]
+    problems = []
+    values = {}
+    for name, value in layer.items():
+        if name in words:
+            continue
+        fld = F.FIELDS_BY_NAME.get(name)
+        if fld is None:
+            problems.append("%s.%s: not a property of the phone terminal%s"
+                            % (where, name, _close(name, F.WRITABLE_NAMES + words)))
+        elif not fld.writable:
+            problems.append("%s.%s: read-only, set by the server; leave it out" % (where, name))
+        else:
+            values[name] = value
+    reset = layer.get("reset")
+    if reset is not None and not isinstance(reset, list):
+        problems.append("%s.reset: must be a list of property names" % where)
+        reset = []
+    known_reset = []
+    for name in reset or ():
+        if name in F.FIELDS_BY_NAME:
+            known_reset.append(name)
+        else:
+            problems.append("%s.reset: %r is not a property of the phone terminal%s"
+                            % (where, name, _close(name, F.WRITABLE_NAMES)))
+    problems.extend(F.desired_properties(values, known_reset, prefix=where + ".")[1])
+    return problems
+
+
+def _over(composed, layer):
+    """``(values, reset)`` of a composed profile with one more layer over it (see the module's docstring)."""
+    values, reset = dict(composed[0]), dict.fromkeys(composed[1])
+    for name, value in (layer or {}).items():
+        if name in PROFILE_WORDS:
+            continue
+        reset.pop(name, None)
+        if value is None:
+            values.pop(name, None)
+        else:
+            values[name] = value
+    for name in (layer or {}).get("reset") or ():
+        values.pop(name, None)
+        reset[name] = None
+    return values, list(reset)
+
+
+# ---- profiles and extends ---------------------------------------------------------------------
+
+def _own_extends_problems(profiles):
+    problems = []
+    for name, layer in profiles.items():
+        parent = layer.get("extends") if isinstance(layer, dict) else None
+        if parent is None:
+            continue
+        where = "phone_profiles.%s.extends" % name
+        if not isinstance(parent, str):
+            problems.append("%s: must be the name of a profile, got %s" % (where, type(parent).__name__))
+        elif parent not in profiles:
+            problems.append("%s: %r is not a profile of phone_profiles (%s)%s"
+                            % (where, parent, _names(profiles), _close(parent, profiles)))
+    return problems
+
+
+def _chain(name, profiles, cycles):
+    """The profiles from the root of ``name``'s chain down to ``name``, or None when it is broken.
+
+    A chain that runs into a cycle is broken; the cycle is added to ``cycles`` (once per cycle).
+    """
+    chain = [name]
+    while True:
+        layer = profiles[chain[-1]]
+        parent = layer.get("extends") if isinstance(layer, dict) else None
+        if parent is None:
+            return list(reversed(chain))
+        if not isinstance(parent, str) or parent not in profiles:
+            return None  # reported by _own_extends_problems
+        if parent in chain:
+            loop = chain[chain.index(parent):]
+            cycles.setdefault(frozenset(loop), loop + [parent])
+            return None
+        chain.append(parent)
+
+
+def resolve_profiles(profiles):
+    """``(resolved, problems)``: each profile's ``(values, reset)`` after ``extends``, and every problem.
+
+    A profile whose own keys or chain are wrong is left out of ``resolved``; its problems say why.
+    """
+    profiles = profiles or {}
+    if not isinstance(profiles, dict):
+        return {}, ["phone_profiles: must be a dict, profile name -> property values"]
+    problems = _own_extends_problems(profiles)
+    bad = set()
+    for name, layer in profiles.items():
+        found = _layer_problems(layer, "phone_profiles.%s" % name, PROFILE_WORDS)
+        problems.extend(found)
+        if found:
+            bad.add(name)
+    cycles = {}
+    resolved = {}
+    for name in profiles:
+        chain = _chain(name, profiles, cycles)
+        if chain is None or bad.intersection(chain):
+            continue
+        composed = ({}, [])
+        for link in chain:
+            composed = _over(composed, profiles[link])
+        resolved[name] = composed
+    for loop in cycles.values():
+        problems.append("phone_profiles.%s.extends: a cycle: %s" % (loop[0], " -> ".join(loop)))
+    return resolved, problems
+
+
+# ---- assignments --------------------------------------------------------------------------------
+
 def _matcher(match, where, problems):
     """A predicate over listed extensions for an assignment's ``match``, or None when it is bad."""
+    if not isinstance(match, dict):
+        problems.append("%s.match: must be a dict with some of %s" % (where, ", ".join(MATCH_KEYS)))
+        return None
     unknown = sorted(set(match) - set(MATCH_KEYS))
     if unknown:
-        problems.append("%s.match: unknown keys %s; use %s" % (where, ", ".join(unknown), ", ".join(MATCH_KEYS)))
+        problems.append("%s.match: unknown keys %s; use %s%s" % (where, ", ".join(unknown), ", ".join(MATCH_KEYS),
+                                                                 _close(unknown[0], MATCH_KEYS)))
         return None
     patterns = {}
     for key in ("name_regex", "label_regex"):
@@ -59,59 +204,142 @@ def _matcher(match, where, problems):
     return matches
 
 
+def _assignment_problems(assignment, where, profiles):
+    """What is wrong with one assignment on its own (no listing needed)."""
+    if not isinstance(assignment, dict):
+        return ["%s: must be a dict with profile, and extensions or match" % where]
+    problems = ["%s.%s: not a key of an assignment; use %s%s"
+                % (where, key, ", ".join(ASSIGNMENT_KEYS), _close(key, ASSIGNMENT_KEYS))
+                for key in assignment if key not in ASSIGNMENT_KEYS]
+    profile = assignment.get("profile")
+    if not isinstance(profile, str) or profile not in profiles:
+        problems.append("%s.profile: %r is not a profile of phone_profiles (%s)%s"
+                        % (where, profile, _names(profiles), _close(profile, profiles)))
+    if assignment.get("extensions") is None and assignment.get("match") is None:
+        problems.append("%s: give extensions, match or both" % where)
+    elif assignment.get("extensions") is not None and not isinstance(assignment["extensions"], list):
+        problems.append("%s.extensions: must be a list of extension ids, numbers or full names" % where)
+    if assignment.get("match") is not None:
+        _matcher(assignment["match"], where, problems)
+    if assignment.get("optional") not in (None, True, False):
+        problems.append("%s.optional: must be true or false" % where)
+    problems.extend(_layer_problems(assignment.get("overrides"), where + ".overrides", ("reset",)))
+    return problems
+
+
+def _check(profiles, assignments):
+    resolved, problems = resolve_profiles(profiles)
+    if assignments is not None and not isinstance(assignments, list):
+        return resolved, problems + ["phone_profile_assignments: must be a list"]
+    for index, assignment in enumerate(assignments or []):
+        problems.extend(_assignment_problems(assignment, "phone_profile_assignments[%d]" % index,
+                                             profiles if isinstance(profiles, dict) else {}))
+    return resolved, problems
+
+
+def check(profiles, assignments):
+    """Every problem of the profiles and assignments that shows without the account: before any request."""
+    return _check(profiles, assignments)[1]
+
+
+def _targets(assignment, where, directory, problems):
+    """The ids of the extensions an assignment selects, in listing order."""
+    targets = set()
+    for given in assignment.get("extensions") or []:
+        ext, problem = directory.find(given, ids=True)
+        if problem:
+            problems.append("%s.extensions: %s" % (where, problem))
+            continue
+        targets.add(str(ext["id"]))
+    if assignment.get("match") is not None:
+        matches = _matcher(assignment["match"], where, [])
+        if matches is not None:
+            targets.update(str(e.get("id")) for e in directory.extensions if matches(e))
+    return [str(e.get("id")) for e in directory.extensions if str(e.get("id")) in targets]
+
+
 def plan_profiles(profiles, assignments, extensions):
     """The items of one phone_properties task, in listing order.
 
-    ``profiles`` maps a profile name to property values (and ``reset``); ``assignments`` is a list of
-    ``{profile, extensions, match, overrides}``; ``extensions`` is the account's listing. Returns a list
-    of ``{extension_id, name, profile, <property values>, reset}``. Raises ProfileError.
+    ``profiles`` maps a profile name to property values (and ``extends``, ``reset``); ``assignments`` is a
+    list of ``{profile, extensions, match, overrides, optional}``; ``extensions`` is the account's listing.
+    Returns a list of ``{extension_id, name, profile, <property values>, reset}``. Raises ProfileError with
+    every problem: those of :func:`check`, an extension that is not in the listing, an assignment that
+    matches no extension (unless ``optional``), an extension matched by two assignments.
     """
-    problems = []
-    chosen = {}  # extension id -> (assignment index, profile name, values)
+    resolved, problems = _check(profiles, assignments)
+    if assignments is not None and not isinstance(assignments, list):
+        raise ProfileError(problems)
     directory = ExtensionDirectory(extensions)
+    chosen = {}  # extension id -> (assignment index, profile name, (values, reset))
     for index, assignment in enumerate(assignments or []):
         where = "phone_profile_assignments[%d]" % index
-        if not isinstance(assignment, dict):
-            problems.append("%s: must be a dict with profile, and extensions or match" % where)
-            continue
-        profile = assignment.get("profile")
-        if profile not in (profiles or {}):
-            problems.append("%s.profile: %r is not a profile of phone_profiles (%s)"
-                            % (where, profile, ", ".join(sorted(profiles or {})) or "none defined"))
-            continue
-        if assignment.get("extensions") is None and assignment.get("match") is None:
-            problems.append("%s: give extensions, match or both" % where)
-            continue
-        targets = set()
-        for given in assignment.get("extensions") or []:
-            ext, problem = directory.find(given, ids=True)
-            if problem:
-                problems.append("%s.extensions: %s" % (where, problem))
-                continue
-            targets.add(str(ext["id"]))
-        if assignment.get("match") is not None:
-            matches = _matcher(assignment["match"], where, problems)
-            if matches is not None:
-                targets.update(str(e.get("id")) for e in extensions if matches(e))
-        values = dict(profiles[profile] or {})
-        values.update(assignment.get("overrides") or {})
+        if not isinstance(assignment, dict) or assignment.get("profile") not in resolved:
+            continue  # reported by check()
+        profile = assignment["profile"]
+        known = len(problems)
+        targets = _targets(assignment, where, directory, problems)
+        if not targets and not assignment.get("optional") and len(problems) == known:
+            problems.append("%s (profile %s) matches no extension of this account; correct it, or give "
+                            "it optional: true" % (where, profile))
+        composed = _over(resolved[profile], assignment.get("overrides"))
         for ext_id in targets:
             if ext_id in chosen:
-                first_index, first_profile, _values = chosen[ext_id]
-                ext = directory.get(ext_id)
+                first_index, first_profile, _composed = chosen[ext_id]
                 problems.append("%s (id %s) is matched by phone_profile_assignments[%d] (profile %s) and "
                                 "phone_profile_assignments[%d] (profile %s); an extension takes one profile"
-                                % (ext.get("name"), ext_id, first_index, first_profile, index, profile))
+                                % (directory.get(ext_id).get("name"), ext_id, first_index, first_profile,
+                                   index, profile))
                 continue
-            chosen[ext_id] = (index, profile, values)
+            chosen[ext_id] = (index, profile, composed)
     if problems:
         raise ProfileError(problems)
     items = []
     for ext in extensions:
-        ext_id = str(ext.get("id"))
-        if ext_id in chosen:
-            _index, profile, values = chosen[ext_id]
+        if str(ext.get("id")) in chosen:
+            _index, profile, (values, reset) = chosen[str(ext.get("id"))]
             item = dict(values)
+            if reset:
+                item["reset"] = list(reset)
             item.update(extension_id=ext.get("id"), name=ext.get("name"), profile=profile)
             items.append(item)
     return items
+
+
+# ---- what a run found -------------------------------------------------------------------------
+
+COUNTS = ("extensions", "drifted", "changed", "failed")
+
+
+def summary(entries, check_mode, msg=""):
+    """The counts of one account's run from the ``extensions`` of phone_properties, in all and per profile.
+
+    ``drifted``: extensions whose fields differed from their profile; ``changed``: those written (none in
+    check mode); ``failed``: those that failed. ``msg`` says why the run failed, empty when it did not.
+    """
+    profiles = {}
+    for entry in entries or []:
+        counts = profiles.setdefault(entry.get("profile") or "", dict.fromkeys(COUNTS, 0))
+        counts["extensions"] += 1
+        counts["drifted"] += 1 if entry.get("changes") else 0
+        counts["changed"] += 1 if entry.get("changed") and not check_mode else 0
+        counts["failed"] += 1 if entry.get("failed") else 0
+    result = {name: sum(c[name] for c in profiles.values()) for name in COUNTS}
+    result.update(check_mode=bool(check_mode), profiles=profiles, msg=msg or "")
+    return result
+
+
+def summary_total(accounts):
+    """The run over several accounts: ``accounts`` maps an account to its :func:`summary`."""
+    total = dict.fromkeys(COUNTS, 0)
+    profiles = {}
+    for account in accounts.values():
+        for name in COUNTS:
+            total[name] += account.get(name, 0)
+        for profile, counts in account.get("profiles", {}).items():
+            into = profiles.setdefault(profile, dict.fromkeys(COUNTS, 0))
+            for name in COUNTS:
+                into[name] += counts.get(name, 0)
+    total.update(check_mode=any(a.get("check_mode") for a in accounts.values()), profiles=profiles,
+                 accounts=dict(accounts), failed_accounts=[name for name, a in accounts.items() if a.get("msg")])
+    return total

@@ -1,7 +1,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Role phone_profiles: one listing, one apply task, a report, and conflicts stopped before any write."""
+"""Role phone_profiles: one listing, one apply task, a report, a summary, and refusals before any write."""
 
 import json
+import re
 
 from conftest import api_requests
 
@@ -27,8 +28,17 @@ def report(tmp_path):
     return json.loads((tmp_path / "report" / "phone_profiles_report.json").read_text())
 
 
+def custom_stats(output):
+    """The custom stats the default callback prints at the end (ANSIBLE_SHOW_CUSTOM_STATS)."""
+    found = re.search(r"^\s*RUN: (\{.*\})\s*$", output, re.M)
+    return json.loads(found.group(1)) if found else None
+
+
+SHOW_STATS = {"ANSIBLE_SHOW_CUSTOM_STATS": "true"}
+
+
 def test_an_audit_reports_drift_per_extension_and_writes_nothing(sim, play_role, tmp_path):
-    run = play_role(ROLE, role_vars(tmp_path), check=True, verbosity=3)
+    run = play_role(ROLE, role_vars(tmp_path), check=True, verbosity=3, env=SHOW_STATS)
     assert run.rc == 0, run
     assert api_requests(sim, "PUT") == []
     listing = [e for e in api_requests(sim, "GET") if e["path"].endswith("/extension/")]
@@ -45,28 +55,81 @@ def test_an_audit_reports_drift_per_extension_and_writes_nothing(sim, play_role,
     markdown = (tmp_path / "report" / "phone_profiles_report.md").read_text()
     assert "Audit (check mode)" in markdown and "| 000*111 | 1012 | standard | incoming_limit | 0 | 1 |" in markdown
     assert "605040" not in markdown and "605040" not in json.dumps(got) and "605040" not in run.output
+    # What a workflow reads: the summary in the custom stats, and the run's one line.
+    counts = {"extensions": 12, "drifted": 7, "changed": 0, "failed": 0}
+    summary = custom_stats(run.output)["phone_profiles_summary"]
+    assert {name: summary[name] for name in counts} == counts and summary["check_mode"] is True, summary
+    assert summary["profiles"] == {"standard": {"extensions": 10, "drifted": 5, "changed": 0, "failed": 0},
+                                   "reception": {"extensions": 2, "drifted": 2, "changed": 0, "failed": 0}}
+    assert summary["failed_accounts"] == [] and got["summary"]["drifted"] == 7
+    assert "Audit of 12 extensions (standard, reception): 7 drifting, 0 failed; report " in run.output
 
 
-def test_applying_then_again_changes_nothing(sim, play_role, tmp_path):
-    first = play_role(ROLE, role_vars(tmp_path))
+# A profile built on another, overridden per assignment: a value of a child or of an override wins over an
+# inherited reset, a child's reset over an inherited value.
+EXTENDED = {
+    "standard": {"record_enabled": True, "incoming_limit": 1, "geo_list": "RU", "reset": ["vm_mailto"]},
+    "desk": {"extends": "standard", "vm_mailto": "desk@acme.example", "reset": ["geo_list"]},
+    "reception": {"extends": "desk", "record_enabled": False, "hangup_timeout": 60, "conference_pin": "605040"},
+}
+EXTENDED_ASSIGNMENTS = [
+    {"profile": "standard", "match": {"extension_group_id": 52, "status": "active"}},
+    {"profile": "reception", "extensions": ["126", 1028], "overrides": {"hangup_timeout": 90, "geo_list": "RU KZ"}},
+    {"profile": "desk", "extensions": ["100"], "overrides": {"reset": ["vm_mailto"]}},
+]
+
+
+def test_extends_and_overrides_converge_in_one_run_and_the_next_sends_nothing(sim, play_role, tmp_path):
+    values = role_vars(tmp_path, phone_profiles=EXTENDED, phone_profile_assignments=EXTENDED_ASSIGNMENTS)
+    first = play_role(ROLE, values)
     assert first.rc == 0, first
     assert sorted(int(e["path"].split("/")[4]) for e in api_requests(sim, "PUT")) == [
-        1010, 1011, 1012, 1014, 1015, 1027, 1028]  # 1010 and 1011 (one bundle) both held "RU BY"
-    assert sim.phone(1027)["conference_pin"] == "605040" and sim.phone(1027)["hangup_timeout"] == 90
+        1001, 1010, 1011, 1012, 1014, 1015, 1027, 1028]  # 1010 and 1011 (one bundle) both held "RU BY"
+    for ext_id in (1027, 1028):
+        assert {name: sim.phone(ext_id)[name] for name in (
+            "conference_pin", "hangup_timeout", "geo_list", "vm_mailto", "record_enabled", "incoming_limit")} == {
+            "conference_pin": "605040", "hangup_timeout": 90, "geo_list": "RU KZ", "vm_mailto": "desk@acme.example",
+            "record_enabled": False, "incoming_limit": 1}
+    assert sim.phone(1001)["geo_list"] is None and sim.phone(1001)["vm_mailto"] is None  # desk's reset, override's
+    assert sim.phone(1013)["geo_list"] == "RU" and sim.phone(1015)["vm_mailto"] is None
     sim.clear_log()
-    second = play_role(ROLE, role_vars(tmp_path))
+    second = play_role(ROLE, values)
     assert second.rc == 0 and api_requests(sim, "PUT") == [], second
     assert not any(e["changed"] for e in report(tmp_path)["extensions"])
 
 
-def test_an_extension_matched_twice_fails_before_any_write(sim, play_role, tmp_path):
-    twice = ASSIGNMENTS + [{"profile": "reception", "match": {"name_regex": "^11[0-2]$"}}]
-    run = play_role(ROLE, role_vars(tmp_path, phone_profile_assignments=twice))
+def test_wrong_profiles_are_refused_before_any_request_every_problem_at_once(sim, play_role, tmp_path):
+    profiles = dict(EXTENDED, typo={"extends": "desk", "record_enable": True, "hangup_timeout": "soon"},
+                    loop_a={"extends": "loop_b"}, loop_b={"extends": "loop_a"}, orphan={"extends": "standrad"})
+    assignments = EXTENDED_ASSIGNMENTS + [{"profile": "receptoin", "extensions": ["127"]}]
+    run = play_role(ROLE, role_vars(tmp_path, phone_profiles=profiles, phone_profile_assignments=assignments))
+    assert run.rc != 0
+    for part in ["nothing was sent",
+                 "phone_profiles.typo.record_enable: not a property of the phone terminal; did you mean record_enabled?",
+                 "phone_profiles.typo.hangup_timeout: must be an integer",
+                 "phone_profiles.loop_a.extends: a cycle: loop_a -> loop_b -> loop_a",
+                 "phone_profiles.orphan.extends: 'standrad' is not a profile of phone_profiles",
+                 "did you mean standard?",
+                 "phone_profile_assignments[3].profile: 'receptoin' is not a profile", "did you mean reception?"]:
+        assert part in run.output, (part, run)
+    assert sim.log == []  # not even a token
+
+
+def test_what_only_the_listing_shows_is_refused_before_any_request_to_phones(sim, play_role, tmp_path):
+    wrong = ASSIGNMENTS + [{"profile": "reception", "match": {"name_regex": "^11[0-2]$"}},
+                           {"profile": "standard", "match": {"extension_group_id": 59}},
+                           {"profile": "standard", "match": {"extension_group_id": 58}, "optional": True},
+                           {"profile": "standard", "extensions": ["999"]}]
+    run = play_role(ROLE, role_vars(tmp_path, phone_profile_assignments=wrong))
     assert run.rc != 0
     for part in ["000*111 (id 1012) is matched by phone_profile_assignments[0] (profile standard)",
-                 "phone_profile_assignments[2] (profile reception)", "nothing was written"]:
+                 "phone_profile_assignments[2] (profile reception)", "nothing was written",
+                 "phone_profile_assignments[3] (profile standard) matches no extension of this account",
+                 "phone_profile_assignments[5].extensions: no extension is named '999' in this account"]:
         assert part in run.output, run
+    assert "phone_profile_assignments[4]" not in run.output  # optional
     assert [e for e in api_requests(sim) if "/phone/" in e["path"]] == []
+    assert report(tmp_path)["failed"] is True  # the account was listed: its report says why nothing was done
 
 
 def test_two_profiles_on_one_bundle_fail_before_any_write(sim, play_role, tmp_path):

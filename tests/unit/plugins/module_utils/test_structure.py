@@ -30,6 +30,7 @@ ALLOWED = {
     "runner": {"errors", "extensions", "plan", "targets"},
     "results": {"fields", "plan", "targets"},
     "profiles": {"extensions", "fields"},
+    "export": {"fields", "plan"},
     "api_module": {"client", "connection", "errors", "results", "runner", "transport"},
     "probe": {"client", "errors", "extensions", "fields"},
 }

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: phone_profile_summary
+short_description: Count what a phone profiles run found on one account, in all and per profile
+version_added: 0.1.0
+author:
+  - telphin.pbx maintainers (@telphin-pbx)
+description:
+  - Used by the P(telphin.pbx.phone_profiles#role) role for its report and for C(phone_profiles_summary).
+options:
+  _input:
+    description: RV(telphin.pbx.phone_properties#module:extensions) of the run, each with C(profile).
+    type: list
+    elements: dict
+    required: true
+  check_mode:
+    description: Whether the run was an audit (nothing is counted as changed then).
+    type: bool
+    default: false
+  msg:
+    description: Why the run failed; empty when it did not.
+    type: str
+    default: ""
+'''
+
+EXAMPLES = r'''
+- name: Sum up
+  ansible.builtin.set_fact:
+    summary: "{{ result.extensions | telphin.pbx.phone_profile_summary(check_mode=ansible_check_mode) }}"
+'''
+
+RETURN = r'''
+_value:
+  description:
+    - C(extensions), C(drifted) (fields differed from the profile), C(changed) (written; none in check mode),
+      C(failed), the same counts per profile in C(profiles), C(check_mode), and C(msg).
+  type: dict
+'''
+
+from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
+
+
+def phone_profile_summary(entries, check_mode=False, msg=""):
+    return summary(entries, check_mode, msg)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"phone_profile_summary": phone_profile_summary}

@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An account as code: the properties read from every phone -> ``phone_profiles`` and assignments.
+
+Pure functions, no I/O. The input is ``extensions`` of phone_properties_info (``{extension_id, name,
+properties}``); the output, given to the role phone_profiles of the same account, changes nothing:
+
+- ``default`` holds the most common value of each exported field (compared as the module compares:
+  ``hold_music`` 0 and null are one sound, ``geo_list`` a set of countries), when at least two extensions
+  share it;
+- where at least ``group_min`` extensions share the same differences from it, they become a profile that
+  extends ``default``; what is left of an extension's differences becomes its ``overrides``;
+- a field the module could never see equal is not exported for that extension (``null`` in its overrides
+  takes it out of management): one the API's answer leaves out, a value the field table refuses, and one
+  member of a bundle whose synchronized values differ from its main's (they would be a bundle conflict);
+- write-only (``password``) and read-only fields are never exported, secrets only when asked for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
+from ansible_collections.telphin.pbx.plugins.module_utils.plan import bundle_members
+
+
+class _Unmanaged:
+    """A field an extension must leave alone: written as ``null`` in its overrides."""
+
+    def __repr__(self):
+        return "UNMANAGED"
+
+
+UNMANAGED = _Unmanaged()
+DEFAULT = "default"
+
+
+def _key(fld, value):
+    """The form in which two values count as the same (hashable)."""
+    compared = F.comparable(fld, value)
+    try:
+        hash(compared)
+    except TypeError:
+        return repr(compared)
+    return compared
+
+
+def exported_fields(secrets=False, skip=()):
+    """The fields an export may hold, and a note for each writable field it leaves out."""
+    chosen, notes = [], []
+    for fld in F.WRITABLE:
+        if fld.writeonly:
+            notes.append("%s: write-only, the API never returns it" % fld.name)
+        elif fld.secret and not secrets:
+            notes.append("%s: a secret (phone_profiles_export_secrets: true exports it)" % fld.name)
+        elif fld.name in skip:
+            notes.append("%s: skipped (phone_profiles_export_skip)" % fld.name)
+        else:
+            chosen.append(fld)
+    return chosen, notes
+
+
+def _wanted(properties, fld):
+    """The value an extension's export gives the field: canonical, None (a reset) or UNMANAGED."""
+    if fld.name not in properties or properties[fld.name] == F.MASK:
+        return UNMANAGED
+    value = properties[fld.name]
+    if value is None:
+        return None if fld.nullable else UNMANAGED
+    try:
+        return F.validate(fld, value)
+    except F.FieldError:
+        return UNMANAGED
+
+
+def _align_bundles(extensions, wanted, flds):
+    """Members whose synchronized values differ from their main's leave those fields alone."""
+    notes = []
+    by_bundle = {}
+    for index, ext in enumerate(extensions):
+        membership = bundle_members(ext.get("properties"))
+        if membership:
+            by_bundle.setdefault(membership[0], []).append(index)
+    for main, members in by_bundle.items():
+        members.sort(key=lambda i: str(extensions[i].get("extension_id")) != main)  # the main first
+        for fld in flds:
+            if not fld.synced:
+                continue
+            first = UNMANAGED  # none seen yet (None is a value here: the field reset)
+            for index in members:
+                value = wanted[index][fld.name]
+                if value is UNMANAGED:
+                    continue
+                if first is UNMANAGED:
+                    first = _key(fld, value)
+                elif _key(fld, value) != first:
+                    wanted[index][fld.name] = UNMANAGED
+                    notes.append("%s: %s differs from its bundle's main extension %s; left unmanaged there"
+                                 % (extensions[index].get("name"), fld.name, main))
+    return notes
+
+
+def _default(wanted, flds):
+    """The most common value of each field, when two extensions (or the only one) share it."""
+    default = {}
+    for fld in flds:
+        counts, first = {}, {}
+        for values in wanted:
+            value = values[fld.name]
+            if value is UNMANAGED:
+                continue
+            key = _key(fld, value)
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, value)
+        if counts:
+            key = max(counts, key=counts.get)  # the first seen wins a tie
+            if counts[key] >= 2 or len(wanted) == 1:
+                default[fld.name] = first[key]
+    return default
+
+
+def _differences(values, default, flds):
+    diff = {}
+    for fld in flds:
+        value = values[fld.name]
+        if fld.name in default:
+            if value is UNMANAGED or _key(fld, value) != _key(fld, default[fld.name]):
+                diff[fld.name] = value
+        elif value is not UNMANAGED:
+            diff[fld.name] = value
+    return diff
+
+
+def _groups(diffs, flds, group_min):
+    """``[(pattern, members)]``: differences shared by at least ``group_min`` extensions, greedily.
+
+    Each round takes the pattern (a set of field values) that saves the most lines: one extension's shared
+    differences whole, or a single field value. An extension joins at most one group.
+    """
+    by_name = {fld.name: fld for fld in flds}
+    pairs = [{(name, _key(by_name[name], value)): value for name, value in diff.items() if value is not UNMANAGED}
+             for diff in diffs]
+    counts = {}
+    for found in pairs:
+        for pair in found:
+            counts[pair] = counts.get(pair, 0) + 1
+    shared = [frozenset(pair for pair in found if counts[pair] >= 2) for found in pairs]
+    candidates = dict.fromkeys([s for s in shared if s] + [frozenset([p]) for p in counts if counts[p] >= group_min])
+    covers = {cand: [i for i, own in enumerate(shared) if cand <= own] for cand in candidates}
+    free = set(range(len(diffs)))
+    groups = []
+    while True:
+        best = None
+        for cand, cover in covers.items():
+            members = [i for i in cover if i in free]
+            score = ((len(members) - 1) * len(cand), len(members))
+            if len(members) >= group_min and (best is None or score > best[0]):
+                best = (score, cand, members)
+        if best is None:
+            return groups
+        pattern = {name: pairs[best[2][0]][(name, key)] for name, key in best[1]}
+        groups.append(({fld.name: pattern[fld.name] for fld in flds if fld.name in pattern}, best[2]))
+        free.difference_update(best[2])
+
+
+def _slug(fld, value):
+    if fld.secret:
+        return "set"  # a profile's name shows in reports and output; a secret never does
+    if value is None:
+        return "reset"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_")[:20] or "x"
+
+
+def _profile_name(pattern, taken):
+    """A readable name for a group's profile: its one or two field values, else ``variant``."""
+    parts = ["%s_%s" % (name, _slug(F.FIELDS_BY_NAME[name], value)) for name, value in pattern.items()]
+    base = "_".join(parts) if len(parts) <= 2 else "variant"
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = "%s_%d" % (base, number)
+    return name
+
+
+def _layer(values):
+    """Export values as a profile layer: a value, ``reset`` for None, ``null`` for UNMANAGED."""
+    layer, reset = {}, []
+    for name, value in values.items():
+        if value is None:
+            reset.append(name)
+        else:
+            layer[name] = None if value is UNMANAGED else value
+    if reset:
+        layer["reset"] = reset
+    return layer
+
+
+def export_profiles(extensions, secrets=False, skip=(), group_min=3):
+    """``{phone_profiles, phone_profile_assignments, notes, extensions}`` of an account's phones.
+
+    ``extensions`` are phone_properties_info's (read with ``show_secrets`` when ``secrets``); ``notes``
+    says what the export leaves out and why.
+    """
+    extensions = list(extensions or [])
+    flds, notes = exported_fields(secrets, skip)
+    wanted = [{fld.name: _wanted(ext.get("properties") or {}, fld) for fld in flds} for ext in extensions]
+    for fld in list(flds):
+        missing = sum(1 for ext in extensions if fld.name not in (ext.get("properties") or {}))
+        if extensions and missing == len(extensions):
+            notes.append("%s: the API's answers leave it out, so it cannot be exported" % fld.name)
+            flds.remove(fld)
+        elif missing:
+            notes.append("%s: left out of %d of the API's answers; not managed for those extensions"
+                         % (fld.name, missing))
+    notes.extend(_align_bundles(extensions, wanted, flds))
+    default = _default(wanted, flds)
+    diffs = [_differences(values, default, flds) for values in wanted]
+    profiles = {DEFAULT: _layer(default)}
+    profile_of = {}
+    for pattern, members in _groups(diffs, flds, max(2, int(group_min))):
+        name = _profile_name(pattern, profiles)
+        profiles[name] = dict(extends=DEFAULT, **_layer(pattern))
+        for index in members:
+            profile_of[index] = name
+            diffs[index] = {k: v for k, v in diffs[index].items() if k not in pattern}
+    plain, assignments = {name: [] for name in profiles}, []
+    for index, ext in enumerate(extensions):
+        given = ext.get("name") or ext.get("extension_id")
+        profile = profile_of.get(index, DEFAULT)
+        if diffs[index]:
+            assignments.append({"profile": profile, "extensions": [given], "overrides": _layer(diffs[index])})
+        else:
+            plain[profile].append(given)
+    assignments[:0] = [{"profile": name, "extensions": names} for name, names in plain.items() if names]
+    return {"phone_profiles": profiles, "phone_profile_assignments": assignments, "notes": notes,
+            "extensions": len(extensions)}
