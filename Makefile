@@ -50,8 +50,8 @@ TEST_PARTS := units integration docs-check changelog-lint lint docs-lint docs ga
 	integration-newest ansible-test-units sanity
 
 .PHONY: help venv link demo test units integration integration-newest docs-check changelog-lint sanity \
-	ansible-test-units lint galaxy-import release-check build platform ee docs docs-lint cores tools \
-	bench simulator clean
+	ansible-test-units lint galaxy-import release-check changelog-release build platform ee docs docs-lint \
+	cores tools bench simulator clean
 
 help:
 	@echo "make demo               set up, start the simulator, audit and apply a profile (check, real, again)"
@@ -76,6 +76,7 @@ help:
 	@echo "                        (sanity-X.Y: one core)"
 	@echo
 	@echo "make release-check      galaxy-importer with Automation Hub's settings (version 1.0.0 or later)"
+	@echo "make changelog-release  release the changelog fragments as galaxy.yml's version (antsibull-changelog)"
 	@echo "make ee                 build the execution environment image (ansible-builder, needs podman or docker)"
 	@echo "make build              the collection tarball in $(DIST)"
 
@@ -142,6 +143,13 @@ docs-check: venv link
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
+# The release's changelog: the fragments of changelogs/fragments/ become the release of galaxy.yml's
+# version in changelogs/changelog.yaml and CHANGELOG.rst (antsibull-changelog reads the new plugins
+# with ansible-doc, through the link). Bump galaxy.yml's version first.
+changelog-release: venv link
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/antsibull-changelog release
+	$(BIN)/antsibull-changelog lint
+
 # ansible-test on a copy of the collection (see .ci/ansible-test); sanity-X.Y for one core. ansible-test
 # sanity keeps about one CPU busy, so `make sanity` runs two cores at a time; each core's output is
 # printed whole when it ends.
@@ -156,7 +164,7 @@ ansible-test-units: $(CORES_DIR)/$(UNITS_CORE)/.installed
 
 # ansible-lint reads .ansible-lint (profile production); the collection resolves through the link.
 lint: $(TOOLS)/.installed link
-	PATH=$(abspath $(TOOLS))/bin:$$PATH ansible-lint --version
+	PATH=$(abspath $(TOOLS))/bin:$$PATH ansible-lint --nocolor --version
 	PATH=$(abspath $(TOOLS))/bin:$$PATH ansible-lint --profile production --nocolor -f pep8
 
 # The collection tarball as users get it (galaxy.yml's build_ignore applies).
