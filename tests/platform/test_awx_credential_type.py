@@ -37,9 +37,10 @@ from pbxsim import Simulator
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CREDENTIAL_TYPE = ROOT / "extensions" / "awx" / "credential_type.yml"
 
-# The playbook of the job. The collection's audit playbook is meant here once it exists: then this line
-# becomes PLAYBOOK = "telphin.pbx.audit" (a playbook of the collection, run by its name).
-PLAYBOOK = "examples/demo.yml"
+# The playbook of the job: the collection's audit playbook, run by its name, with the profiles of the demo
+# as the job template's variables (examples/profiles.yml).
+PLAYBOOK = "telphin.pbx.audit"
+PROFILES = ROOT / "examples" / "profiles.yml"
 
 APP = ("demo-app", "demo-secret")  # an application of the simulator's demo seed, access level All
 SAMPLE_CA = (
@@ -322,13 +323,17 @@ def run_job(private_data_dir, env, check=True):
         (pdd / "project").mkdir(exist_ok=True)
         (pdd / "project" / os.path.basename(playbook)).write_text((ROOT / playbook).read_text())
         playbook = os.path.basename(playbook)
+    # The job template's variables: the profiles, and a report folder inside the private data dir.
+    extra_vars = dict(yaml.safe_load(PROFILES.read_text()), phone_profiles_report_dir=str(pdd / "reports"))
+    (pdd / "extra_vars.yml").write_text(yaml.safe_dump(extra_vars))
     environ = {name: value for name, value in os.environ.items() if not name.startswith("TELPHIN_")}
     environ.update(env, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
                    ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_DEPRECATION_WARNINGS="false",
                    # ansible-runner starts the ansible-playbook of this virtualenv, as an EE's own.
                    PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     command = [sys.executable, "-m", "ansible_runner", "run", str(pdd), "--playbook", playbook, "--ident", "job",
-               "--cmdline", "--check --diff" if check else "--diff", "--quiet",
+               "--cmdline", ("--check --diff" if check else "--diff") + " -e @%s" % (pdd / "extra_vars.yml"),
+               "--quiet",
                # AWX keeps the credential's values out of the private data dir's env/ files (its
                # AWX_RUNNER_OMIT_ENV_FILES setting, on by default).
                "--omit-env-files"]
@@ -362,9 +367,12 @@ def check_job(job, sim, private_data_dir, secrets):
     stats = job.stats
     assert stats["ok"].get("localhost", 0) >= 3 and not stats["failures"] and not stats["dark"], stats
     assert stats["changed"].get("localhost", 0) >= 1, stats
+    # What the next node of a workflow gets: the audit's summary, in the job's artifacts (set_stats).
+    summary = stats.get("artifact_data", {}).get("phone_profiles_summary", {})
+    assert summary.get("check_mode") is True and summary.get("drifted", 0) >= 1, stats
     results = [event["event_data"]["res"] for event in events if event["event"] == "runner_on_ok"
                and event["event_data"].get("task_action", "").endswith("phone_properties")]
-    if results:  # the demo's task; an audit playbook may report through other tasks
+    if results:  # the role's apply task, in check mode
         assert results[0]["changed"] and results[0]["stats"]["changed"] >= 1, results[0]
     # Check mode: the API was read, never written.
     methods = {entry["method"] for entry in sim.log if entry["path"].startswith("/api/")}
