@@ -194,9 +194,10 @@ def _matcher(match, where, problems):
         if match.get("extension_group_id") is not None and \
                 str(ext.get("extension_group_id")) != str(match["extension_group_id"]):
             return False
-        if "name_regex" in patterns and not (patterns["name_regex"].search(str(ext.get("name") or ""))
-                                             or patterns["name_regex"].search(number_of(ext.get("name")))):
-            return False
+        if "name_regex" in patterns:
+            names = (str(ext.get("name") or ""), number_of(ext.get("name")))
+            if not any(patterns["name_regex"].search(name) for name in names):
+                return False
         if "label_regex" in patterns and not patterns["label_regex"].search(str(ext.get("label") or "")):
             return False
         return True
