@@ -8,7 +8,6 @@ wrong secret, converges two, writes two reports and fails.
 
 import json
 import os
-import pathlib
 import re
 import stat
 import subprocess
