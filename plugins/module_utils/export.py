@@ -58,6 +58,8 @@ def exported_fields(secrets=False, skip=()):
             notes.append("%s: skipped (phone_profiles_export_skip)" % fld.name)
         else:
             chosen.append(fld)
+    notes.extend("%s: not a property of the phone terminal, so phone_profiles_export_skip skips nothing" % name
+                 for name in skip if name not in F.FIELDS_BY_NAME)
     return chosen, notes
 
 
@@ -171,7 +173,9 @@ def _slug(fld, value):
         return "reset"
     if isinstance(value, bool):
         return "on" if value else "off"
-    return re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_")[:20] or "x"
+    if value == "*":
+        return "all"  # geo_list's every country
+    return re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_")[:20] or "value"
 
 
 def _profile_name(pattern, taken):

@@ -51,6 +51,8 @@ def test_default_holds_the_most_common_values_and_extensions_only_what_differs()
     ]
     assert changes == {} and conflicts == []
     assert "label: skipped (phone_profiles_export_skip)" in exported["notes"]
+    typo = export_profiles(account, skip=["lable"])["notes"]
+    assert "lable: not a property of the phone terminal, so phone_profiles_export_skip skips nothing" in typo
 
 
 def test_shared_differences_become_profiles_that_extend_default():
