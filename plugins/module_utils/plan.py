@@ -18,17 +18,22 @@ def changes(current, desired):
     A field the API does not return cannot be compared, so when it is managed it is a change: the write-only
     SIP password always, and any field an answer leaves out (see :func:`unverifiable`).
     """
-    return [fld.name for fld in F.WRITABLE
-            if fld.name in desired
-            and (fld.writeonly or fld.name not in current
-                 or F.comparable(fld, current[fld.name]) != F.comparable(fld, desired[fld.name]))]
+    return [fld.name for fld in F.WRITABLE if fld.name in desired and _differs(fld, current, desired)]
+
+
+def _differs(fld, current, desired):
+    if fld.writeonly or fld.name not in current:
+        return True
+    return F.comparable(fld, current[fld.name]) != F.comparable(fld, desired[fld.name])
 
 
 def differing(before, after, names):
     """Which of ``names`` hold different values in two sets of properties, as the API compares them."""
-    return [name for name in names
-            if F.comparable(F.FIELDS_BY_NAME[name], before.get(name))
-            != F.comparable(F.FIELDS_BY_NAME[name], after.get(name))]
+    return [name for name in names if _differs_between(F.FIELDS_BY_NAME[name], before, after)]
+
+
+def _differs_between(fld, before, after):
+    return F.comparable(fld, before.get(fld.name)) != F.comparable(fld, after.get(fld.name))
 
 
 def unverifiable(current, changed_names):

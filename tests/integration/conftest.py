@@ -46,7 +46,7 @@ class Run:
         return "Run(rc=%s, result=%s)\n%s" % (self.rc, json.dumps(self.result, indent=1)[:3000], self.output[-3000:])
 
 
-def _ansible_env(sim, app, env):
+def ansible_env(sim, app, env):
     environ = dict(os.environ)
     environ.update(
         ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
@@ -59,7 +59,7 @@ def _ansible_env(sim, app, env):
     return environ
 
 
-def _run_playbook(path, environ, check, diff, verbosity):
+def run_playbook(path, environ, check, diff, verbosity):
     args = [ANSIBLE_PLAYBOOK, str(path)]
     if check:
         args.append("--check")
@@ -87,7 +87,7 @@ def run_tasks(sim, folder, tasks, check=False, diff=False, verbosity=0, env=None
     path = folder / "playbook.yml"
     path.write_text(yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False,
                                      "tasks": steps}], sort_keys=False))
-    output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, diff, verbosity)
+    output, rc = run_playbook(path, ansible_env(sim, app, env), check, diff, verbosity)
     return (json.loads(out.read_text()) if out.exists() else None), output, rc
 
 
@@ -121,7 +121,7 @@ def play_role(sim, tmp_path):
                      "roles": [dict(role=role, **role_vars)]}]
         path = tmp_path / "role-playbook.yml"
         path.write_text(yaml.safe_dump(playbook, sort_keys=False))
-        output, rc = _run_playbook(path, _ansible_env(sim, app, env), check, False, verbosity)
+        output, rc = run_playbook(path, ansible_env(sim, app, env), check, False, verbosity)
         return Run(None, output, rc)
 
     return run

@@ -15,13 +15,13 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ANSIBLE_PLAYBOOK, ROOT, Run, _ansible_env, api_requests
+from conftest import ANSIBLE_PLAYBOOK, ROOT, Run, ansible_env, api_requests
 from pbxsim import Simulator
 
 
 def playbook(sim, folder, name, *args, env=None):
     """Run the collection playbook ``name`` from ``folder`` (its current folder: PWD) -> Run."""
-    environ = _ansible_env(sim, ("demo-app", "demo-secret"), dict(env or {}, PWD=str(folder)))
+    environ = ansible_env(sim, ("demo-app", "demo-secret"), dict(env or {}, PWD=str(folder)))
     proc = subprocess.run([ANSIBLE_PLAYBOOK, "telphin.pbx." + name, *args], cwd=folder, env=environ,
                           capture_output=True, text=True, timeout=300, check=False)
     return Run(None, proc.stdout + proc.stderr, proc.returncode)
