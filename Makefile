@@ -51,12 +51,13 @@ TEST_PARTS := units integration docs-check changelog-lint lint docs-lint docs ga
 
 .PHONY: help venv link demo test units integration integration-newest docs-check changelog-lint sanity \
 	ansible-test-units lint galaxy-import release-check changelog-release build platform ee docs docs-lint \
-	cores tools bench simulator clean
+	cores tools bench soak simulator clean
 
 help:
 	@echo "make demo               set up, start the simulator, audit and apply a profile (check, real, again)"
 	@echo "make test               set up and run every test below, timed (.build/test-times.txt)"
 	@echo "make bench              benchmark one task over many extensions against a loop (see tests/bench)"
+	@echo "make soak               the fault soak with 2,000 extensions (make test runs it with 500)"
 	@echo "make simulator          run the API simulator in the foreground on port 8080"
 	@echo
 	@echo "parts of make test:"
@@ -137,7 +138,7 @@ integration-newest: $(CORES_DIR)/$(NEWEST_CORE)/.tests-installed link
 
 docs-check: venv link
 	$(BIN)/python tools/field_docs.py --check
-	for m in phone_properties phone_properties_info extension_info; do \
+	for m in phone_properties phone_properties_info extension_info api_info; do \
 	  $(BIN)/ansible-doc telphin.pbx.$$m > /dev/null || exit 1; done
 
 changelog-lint: venv
@@ -217,6 +218,10 @@ test:
 	echo; echo "== make test: seconds per part"; cat $(BUILD)/test-times.txt; \
 	echo "of which ansible-test:"; sed 's/^/  /' $(BUILD)/ansible-test-times.txt; \
 	echo "parts: $$passed passed, $$failed failed"; test $$failed -eq 0
+
+# The fault soak of `make test` (tests/integration/test_soak.py) with 2,000 extensions instead of 500.
+soak: venv link
+	SOAK_EXTENSIONS=2000 $(BIN)/python -m pytest -q -s tests/integration/test_soak.py
 
 bench: venv link
 	$(BIN)/python tests/bench/bench.py $(BENCH_ARGS)
