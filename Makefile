@@ -46,7 +46,7 @@ $(1)/bin/python -m pip install --quiet --upgrade pip
 endef
 
 # What `make test` runs, in this order; each part is timed, and every part runs even if one fails.
-TEST_PARTS := units integration docs-check changelog-lint lint docs-lint docs galaxy-import platform \
+TEST_PARTS := units integration docs-check changelog-lint lint docs-lint docs release-check platform \
 	integration-newest ansible-test-units sanity
 
 .PHONY: help venv link demo test units integration integration-newest docs-check changelog-lint sanity \
@@ -69,14 +69,15 @@ help:
 	@echo "  lint                  ansible-lint --profile production over the collection (.ansible-lint)"
 	@echo "  docs-lint             antsibull-docs lint-collection-docs --plugin-docs"
 	@echo "  docs                  build the collection docs site: $(DOCSITE)/build/html/index.html"
-	@echo "  galaxy-import         galaxy-importer on the built tarball, Galaxy settings: no error, no warning"
+	@echo "  release-check         galaxy-importer on the built tarball with Automation Hub's settings (its"
+	@echo "                        version floor 1.0.0 too): no error, no warning"
 	@echo "  platform              pytest tests/platform: execution environment (ansible-builder create),"
 	@echo "                        AWX credential type through ansible-runner"
 	@echo "  ansible-test-units    ansible-test units --venv --python $(CORE_PYTHON_$(UNITS_CORE)) (ansible-core $(UNITS_CORE))"
 	@echo "  sanity                ansible-test sanity on ansible-core $(CORES), two at a time"
 	@echo "                        (sanity-X.Y: one core)"
 	@echo
-	@echo "make release-check      galaxy-importer with Automation Hub's settings (version 1.0.0 or later)"
+	@echo "make galaxy-import      galaxy-importer with Galaxy's settings only"
 	@echo "make changelog-release  release the changelog fragments as galaxy.yml's version (antsibull-changelog)"
 	@echo "make ee                 build the execution environment image (ansible-builder, needs podman or docker)"
 	@echo "make build              the collection tarball in $(DIST)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: phone_profile_export
 short_description: Turn the phone properties of an account into phone profiles and assignments
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: phone_profile_summary
 short_description: Count what a phone profiles run found on one account, in all and per profile
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: phone_profile_summary_total
 short_description: Add up the phone profiles summaries of several accounts
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: phone_profile_targets
 short_description: Turn phone profiles and their assignments into the items of one phone_properties task
-version_added: 0.1.0
+version_added: 1.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:

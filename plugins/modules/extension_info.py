@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: extension_info
 short_description: List the extensions (internal numbers) of a PBX account
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists extensions with C(GET /client/{client_id}/extension/), every page, optionally filtered.
   - Pages are read until an empty page or one shorter than the longest seen (a server may cap the page

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: phone_properties
 short_description: Manage the phone terminal properties of PBX extensions
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Declarative, idempotent update of the phone terminal properties (C(PUT /extension/{id}/phone/)) of one
     extension, or of thousands in one task with O(extensions).

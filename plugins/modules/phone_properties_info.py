@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: phone_properties_info
 short_description: Read the phone terminal properties of PBX extensions
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(GET /extension/{id}/phone/) of one extension, or of every C(phone) extension of the account
     (found through one paged listing, optionally filtered), O(parallel) at a time.
