@@ -211,3 +211,24 @@ def test_side_effects_name_partners_that_do_not_manage_the_field():
                                        {"1004": {"record_enabled", "label"}, "1005": {"record_enabled"}})
     assert effects == {"1003": ["record_enabled"]}
     assert plan.bundle_side_effects("1004", props, ["label"], {}) == {}
+
+
+@pytest.mark.parametrize("row, reason", [
+    (dict(readonly=True, writeonly=True), "cannot be read-only and write-only"),
+    (dict(writeonly=True, comparable=str.strip), "a write-only field is never returned, so it cannot have a comparer"),
+    (dict(readonly=True, secret=True), "a read-only field is never sent"),
+    (dict(minimum=0), "only integers have a minimum"),
+    (dict(text_only=True, type=F.INT), "only strings can refuse numbers"),
+    (dict(type=F.INT, zero_is_null=True, nullable=False), "a field whose 0 means null must be nullable"),
+    (dict(choices=("a", "b"), default="c"), "the default 'c' is not one of the choices"),
+    (dict(type="float"), "type must be one of"),
+])
+def test_a_contradictory_row_is_refused_when_the_table_is_built(row, reason):
+    options = dict(type=F.STR)
+    options.update(row)
+    with pytest.raises(ValueError, match="field odd: .*" + reason.replace("(", r"\(").replace(")", r"\)")):
+        F.Field("odd", description="a row that contradicts itself", **options)
+
+
+def test_every_row_of_the_table_is_consistent():
+    assert all(fld.contradictions() == [] for fld in F.FIELDS)
