@@ -30,7 +30,6 @@ MAX_PARALLEL = 32
 # Said once in the task's message; each extension it stopped says only this.
 NOT_ATTEMPTED = "not attempted: the task stopped after an error that every request would meet (see msg)"
 NOT_WRITTEN = "not written: the task stopped after an error that every request would meet (see msg)"
-_EMPTY = MappingProxyType({})
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from ansible_collections.telphin.pbx.plugins.module_utils.fields import (
     MASK, SECRET_NAMES, WRITABLE_NAMES, desired_properties)
 
 ME = "@me"
-_EMPTY = MappingProxyType({})
 
 
 @dataclass(frozen=True)
