@@ -40,6 +40,34 @@ def _readings_arg(text, assignments):
     return out
 
 
+_WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def _tls_arg(args):
+    """(cert_path, key_path) from --tls-cert/--tls-key, or from a certificate --tls-self-signed makes; None
+    for plain HTTP. The self-signed certificate's path goes to stderr: clients need it as their CA file."""
+    if args.tls_self_signed is not None:
+        if args.tls_cert or args.tls_key:
+            raise ValueError("--tls-self-signed cannot be combined with --tls-cert/--tls-key")
+        try:
+            from .tls import make_self_signed
+            import cryptography  # noqa: F401  (make_self_signed imports it when called)
+        except ImportError as exc:
+            raise ValueError("--tls-self-signed needs the cryptography package: %s" % exc)
+        hosts = ["127.0.0.1", "localhost"]
+        if args.host not in hosts and args.host not in _WILDCARD_HOSTS:
+            hosts.append(args.host)  # the address clients will use must be in the certificate too
+        cert_path, key_path = make_self_signed(args.tls_self_signed, hosts=hosts)
+        print("pbxsim: self-signed TLS certificate (use it as the CA file): %s" % cert_path, file=sys.stderr,
+              flush=True)
+        return cert_path, key_path
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        return args.tls_cert, args.tls_key
+    return None
+
+
 def cmd_serve(args):
     from .server import Simulator
 
@@ -47,7 +75,8 @@ def cmd_serve(args):
         sim = Simulator(seed=args.seed, host=args.host, port=args.port, token_lifetime=args.token_lifetime,
                         rate_limit=args.rate_limit, latency_ms=args.latency_ms,
                         oauth_rate_limit=args.oauth_rate_limit, faults=_faults_arg(args.faults),
-                        readings=_readings_arg(args.readings, args.reading), verbose=args.verbose)
+                        readings=_readings_arg(args.readings, args.reading), verbose=args.verbose,
+                        tls=_tls_arg(args))
     except (SeedError, OSError, ValueError) as exc:
         print("pbxsim: %s" % exc, file=sys.stderr)
         return 2
@@ -88,7 +117,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pbxsim", description="Cloud-PBX REST API simulator")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("serve", help="serve the API over HTTP until SIGINT/SIGTERM")
+    s = sub.add_parser("serve", help="serve the API over HTTP (or HTTPS) until SIGINT/SIGTERM")
     s.add_argument("--seed", default=str(DEFAULT_SEED), help="seed file, YAML or JSON (default: the demo seed)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -103,6 +132,10 @@ def main(argv=None):
                    help="one reading (repeatable; over --readings); VALUE is JSON or a plain string, "
                         "e.g. null_sounds=true, omit_fields=vendor_example, per_page_max=20")
     s.add_argument("--port-file", default=None, help="write the port number here once listening")
+    s.add_argument("--tls-cert", default=None, metavar="FILE", help="serve HTTPS: PEM certificate (chain)")
+    s.add_argument("--tls-key", default=None, metavar="FILE", help="serve HTTPS: PEM private key of --tls-cert")
+    s.add_argument("--tls-self-signed", default=None, metavar="DIR",
+                   help="serve HTTPS with a self-signed certificate made in DIR (its path is printed on stderr)")
     s.add_argument("--verbose", action="store_true", help="log each request to stderr")
     s.set_defaults(func=cmd_serve)
 

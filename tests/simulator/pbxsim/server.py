@@ -1,11 +1,12 @@
-"""HTTP layer (http.server, HTTP/1.1 keep-alive), request log, and the Simulator object that ties the
-API, the readings, the faults (flow.py) and the admin endpoint (admin.py) together."""
+"""HTTP layer (http.server, HTTP/1.1 keep-alive, optionally over TLS), request log, and the Simulator object
+that ties the API, the readings, the faults (flow.py) and the admin endpoint (admin.py) together."""
 
 import copy
 import gzip
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import admin, flow
 from . import readings as readings_mod
+from . import tls as tls_mod
 from .api import MAX_BODY, Api, error
 from .faults import Faults
 from .seed import load_seed
@@ -20,6 +22,7 @@ from .state import Clock
 
 ADMIN_PREFIX = admin.PREFIX
 _FAULTED = re.compile(r"^/(api|oauth)(/|$)")
+HANDSHAKE_TIMEOUT = 10  # seconds a client may take over its TLS handshake
 
 
 class _BadRequest(Exception):
@@ -51,11 +54,48 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, addr, handler, sim):
+    def __init__(self, addr, handler, sim, tls_context=None):
         self.sim = sim
+        self.tls_context = tls_context
         self.conns = set()
         self.conns_lock = threading.Lock()
         super().__init__(addr, handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.tls_context is not None:
+            # no I/O here: the handshake is done in the connection's own thread (finish_request), so a slow
+            # or failing client never holds up the accept loop
+            try:
+                sock = self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+            except OSError:
+                sock.close()
+                raise
+        return sock, addr
+
+    def finish_request(self, request, client_address):
+        # runs in the connection's thread; registered from the start, so stop() can also end a handshake
+        with self.conns_lock:
+            self.conns.add(request)
+        try:
+            if self.tls_context is None or self._handshake(request, client_address):
+                super().finish_request(request, client_address)
+        finally:
+            with self.conns_lock:
+                self.conns.discard(request)
+
+    def _handshake(self, sock, client_address):
+        """A failed handshake (a client that rejects the certificate, speaks plain HTTP, or hangs up) only
+        closes its own connection: answers False, and the server goes on serving the others."""
+        sock.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            sock.do_handshake()
+        except OSError as exc:  # ssl.SSLError, a reset, a timeout
+            if self.sim.verbose:
+                host, port = client_address[:2]
+                sys.stderr.write("pbxsim: TLS handshake with %s:%s failed: %s\n" % (host, port, exc))
+            return False
+        return True
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -64,18 +104,6 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120  # idle keep-alive connections are closed after this
     disable_nagle_algorithm = True  # small answers must not wait for delayed ACKs
-
-    def setup(self):
-        super().setup()
-        with self.server.conns_lock:
-            self.server.conns.add(self.connection)
-
-    def finish(self):
-        try:
-            super().finish()
-        finally:
-            with self.server.conns_lock:
-                self.server.conns.discard(self.connection)
 
     def version_string(self):
         return self.server_version
@@ -214,9 +242,17 @@ class Simulator:
     """An in-process PBX API server. See README.md."""
 
     def __init__(self, seed=None, host="127.0.0.1", port=0, token_lifetime=3600, rate_limit=100000,
-                 faults=None, latency_ms=0, oauth_rate_limit=20, verbose=False, readings=None):
+                 faults=None, latency_ms=0, oauth_rate_limit=20, verbose=False, readings=None, tls=None):
         self.host = host
         self.port = port
+        # tls=(cert_path, key_path) serves HTTPS; files are checked here, so a bad one fails before listening
+        self.tls = None
+        self._tls_context = None
+        if tls is not None:
+            if isinstance(tls, (str, bytes)) or len(tls) != 2:
+                raise ValueError("tls must be (cert_path, key_path), got %r" % (tls,))
+            self.tls = (str(tls[0]), str(tls[1]))
+            self._tls_context = tls_mod.server_context(*self.tls)
         self.latency_ms = float(latency_ms or 0)
         self.verbose = verbose
         self.clock = Clock()
@@ -239,7 +275,7 @@ class Simulator:
     def start(self):
         if self._server is not None:
             return self
-        self._server = _Server((self.host, self.port), _Handler, self)
+        self._server = _Server((self.host, self.port), _Handler, self, tls_context=self._tls_context)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="pbxsim", daemon=True)
@@ -255,7 +291,9 @@ class Simulator:
             conns = list(srv.conns)
         for c in conns:
             try:
-                c.shutdown(socket.SHUT_RDWR)
+                # the plain socket's shutdown: SSLSocket.shutdown() would also drop the TLS state that the
+                # connection's own thread may be using at this moment
+                socket.socket.shutdown(c, socket.SHUT_RDWR)
             except OSError:
                 pass
         srv.server_close()
@@ -272,7 +310,7 @@ class Simulator:
     @property
     def url(self):
         host = self.host if ":" not in self.host else "[%s]" % self.host
-        return "http://%s:%d" % (host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", host, self.port)
 
     # ---- log --------------------------------------------------------------------------
     def _record(self, entry):
