@@ -56,11 +56,14 @@ _value:
   type: dict
 '''
 
+# What the PBX returned stays data: wrap_var keeps Ansible from templating it (on every ansible-core).
+from ansible.utils.unsafe_proxy import wrap_var
+
 from ansible_collections.telphin.pbx.plugins.module_utils.export import export_profiles
 
 
 def phone_profile_export(extensions, secrets=False, skip=None, group_min=3):
-    return export_profiles(extensions, secrets=secrets, skip=skip or (), group_min=group_min)
+    return wrap_var(export_profiles(extensions, secrets=secrets, skip=skip or (), group_min=group_min))
 
 
 class FilterModule(object):

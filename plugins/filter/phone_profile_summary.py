@@ -42,11 +42,14 @@ _value:
   type: dict
 '''
 
+# What the PBX returned stays data: wrap_var keeps Ansible from templating it (on every ansible-core).
+from ansible.utils.unsafe_proxy import wrap_var
+
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
 
 
 def phone_profile_summary(entries, check_mode=False, msg=""):
-    return summary(entries, check_mode, msg)
+    return wrap_var(summary(entries, check_mode, msg))
 
 
 class FilterModule(object):

@@ -36,11 +36,14 @@ _value:
   type: dict
 '''
 
+# What the PBX returned stays data: wrap_var keeps Ansible from templating it (on every ansible-core).
+from ansible.utils.unsafe_proxy import wrap_var
+
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary_total
 
 
 def phone_profile_summary_total(accounts):
-    return summary_total(accounts)
+    return wrap_var(summary_total(accounts))
 
 
 class FilterModule(object):

@@ -69,14 +69,17 @@ _value:
   type: dict
 '''
 
+# What the PBX returned stays data: wrap_var keeps Ansible from templating it (on every ansible-core).
+from ansible.utils.unsafe_proxy import wrap_var
+
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, plan_profiles
 
 
 def phone_profile_targets(extensions, profiles, assignments):
     try:
-        return {"targets": plan_profiles(profiles, assignments, extensions), "problems": []}
+        return wrap_var({"targets": plan_profiles(profiles, assignments, extensions), "problems": []})
     except ProfileError as exc:
-        return {"targets": [], "problems": exc.problems}
+        return wrap_var({"targets": [], "problems": exc.problems})
 
 
 class FilterModule(object):

@@ -15,6 +15,8 @@ properties}``); the output, given to the role phone_profiles of the same account
   takes it out of management): one the API's answer leaves out, a value the field table refuses, and one
   member of a bundle whose synchronized values differ from its main's (they would be a bundle conflict);
 - write-only (``password``) and read-only fields are never exported, secrets only when asked for.
+
+``export_file`` writes the result as a vars file whose texts Ansible never templates (``vars_yaml``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils.plan import bundle_members
+from ansible_collections.telphin.pbx.plugins.module_utils import vars_yaml
 
 
 class _Unmanaged:
@@ -241,3 +244,23 @@ def export_profiles(extensions, secrets=False, skip=(), group_min=3):
     assignments[:0] = [{"profile": name, "extensions": names} for name, names in plain.items() if names]
     return {"phone_profiles": profiles, "phone_profile_assignments": assignments, "notes": notes,
             "extensions": len(extensions)}
+
+
+def export_file(export, account="the account", filename="phone_profiles_export.yml", secrets=False):
+    """The text of the export file: a header that says what it is and what it leaves out, then the variables."""
+    header = [
+        "Phone profiles of %s, exported by telphin.pbx.export from its %d phone extensions. Applying this "
+        "file to the same account changes nothing:" % (account, export["extensions"]),
+        "  ansible-playbook telphin.pbx.apply -e @%s   (--check --diff to audit)" % filename,
+        '"default" holds the most common value of each field; other profiles extend it where several '
+        "extensions share the same differences; overrides hold what differs for one extension, a null there "
+        "leaves the field alone, and reset sets a field to null.",
+        "Every text is tagged !unsafe: Ansible reads it as it is and never runs it as a template.",
+        "Not exported:",
+    ]
+    header.extend("  - %s" % note for note in export["notes"])
+    if secrets:
+        header.append("This file holds secrets (conference_pin, replace_pin): keep it in a vault "
+                      "(ansible-vault encrypt).")
+    return vars_yaml.dump({"phone_profiles": export["phone_profiles"],
+                           "phone_profile_assignments": export["phone_profile_assignments"]}, header)

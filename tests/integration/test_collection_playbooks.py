@@ -15,7 +15,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import ANSIBLE_PLAYBOOK, ROOT, Run, ansible_env, api_requests
+from conftest import ANSIBLE_PLAYBOOK, ROOT, Run, ansible_env, api_requests, read_vars_file
 from pbxsim import Simulator
 
 
@@ -58,7 +58,7 @@ def test_export_then_apply_sends_no_put_with_secrets_when_asked(sim, tmp_path):
     sim.set_phone(1027, {"conference_pin": "605040"})
     text, applied, puts = export_then_apply(sim, tmp_path, "-e", "phone_profiles_export_secrets=true")
     assert puts == [], applied
-    exported = yaml.safe_load(text)
+    exported = read_vars_file(text)
     default = exported["phone_profiles"]["default"]
     assert default["geo_list"] == "RU" and default["hangup_timeout"] == 45 and "vm_mailto" in default["reset"]
     assert "password" not in text.split("phone_profiles:")[1] and "password: write-only" in text  # the header
@@ -80,7 +80,7 @@ def test_export_then_apply_sends_no_put_under_the_apis_readings(sim, tmp_path):
     sim.set_phone(1027, {"conference_pin": "605040"})
     text, applied, puts = export_then_apply(sim, tmp_path, "-e", "phone_profiles_export_file=phone_profiles_export.yml")
     assert puts == [], applied
-    exported = yaml.safe_load(text)
+    exported = read_vars_file(text)
     assert "hold_music" in exported["phone_profiles"]["default"]["reset"]  # null: the system's sound
     assert {"profile": "default", "extensions": ["000*104"],
             "overrides": {"hold_music": None, "vm_mailto": "a.smirnova@acme.example"}} \

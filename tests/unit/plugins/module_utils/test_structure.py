@@ -30,7 +30,8 @@ ALLOWED = {
     "runner": {"errors", "extensions", "plan", "targets"},
     "results": {"fields", "plan", "targets"},
     "profiles": {"extensions", "fields"},
-    "export": {"fields", "plan"},
+    "vars_yaml": set(),
+    "export": {"fields", "plan", "vars_yaml"},
     "api_module": {"client", "connection", "errors", "results", "runner", "transport"},
     "probe": {"client", "errors", "extensions", "fields"},
 }
