@@ -38,6 +38,8 @@ class ApiModule:
         if REQUESTS_IMPORT_ERROR:
             self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.connection, self._problems = conn.connection_from_params(self.params)
+        for secret in conn.url_secrets(self.connection):  # masked in every output, the invocation's too
+            self.ansible.no_log_values.add(secret)
         if "parallel" in spec and not 1 <= self.params["parallel"] <= MAX_PARALLEL:
             self._problems.append("parallel: must be from 1 to %d, got %d"
                                   % (MAX_PARALLEL, self.params["parallel"]))

@@ -71,11 +71,25 @@ def argument_spec():
     return spec
 
 
+def _given(value):
+    """An option's value, or None when it is not set: also an empty text, which is what an AWX credential's
+    empty field injects (``TELPHIN_API_URL=''``), so that the default applies."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
 def connection_from_params(params):
     """``(Connection, problems)`` from module parameters; each problem names the option and the reason."""
-    connection = Connection(**{option.name: params.get(option.name) for option in fields(Connection)
-                               if params.get(option.name) is not None})
+    connection = Connection(**{option.name: _given(params.get(option.name)) for option in fields(Connection)
+                               if _given(params.get(option.name)) is not None})
     return connection, problems(connection)
+
+
+def url_secrets(connection):
+    """The user name and password written into ``api_url`` (``https://user:password@host``), to be masked."""
+    parts = urlsplit(connection.base_url)
+    return [secret for secret in (parts.password, parts.username) if secret]
 
 
 def problems(connection):
@@ -85,6 +99,10 @@ def problems(connection):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         found.append("api_url: must be an http:// or https:// URL with a host name, got %r" % without_userinfo(url))
+    elif parts.username is not None or parts.password is not None:
+        found.append("api_url: must not hold a user name or password (user:password@host): the API takes "
+                     "no credentials in the URL, and they would reach proxies and logs; give app_id and "
+                     "app_secret, or access_token, got %r" % without_userinfo(url))
     elif parts.path.rstrip("/").endswith(API_PREFIX) or parts.path.rstrip("/").endswith(TOKEN_PATH):
         found.append("api_url: give the scheme and host only (and a path prefix, if any), without %s: the "
                      "client adds %s/... and %s itself, got %r"

@@ -7,6 +7,9 @@ and item keys; bad connection options. All of them run in one playbook (one star
 log proves that none of them sent a single request.
 """
 
+import socket
+import threading
+
 import pytest
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
@@ -97,6 +100,8 @@ OTHER_CASES = [
     ("api-url-without-scheme", {"extension_id": 1001, "api_url": "apiproxy.telphin.ru"}, "api_url", "http://"),
     ("api-url-with-the-api-prefix", {"extension_id": 1001, "api_url": "https://pbx.example.com/api/ver1.0"},
      "api_url", "without /api/ver1.0"),
+    ("api-url-with-credentials", {"extension_id": 1001, "api_url": "https://admin:Pw-in-the-url@pbx.example.com"},
+     "api_url", "must not hold a user name or password"),
     ("ca-path-missing", {"extension_id": 1001, "ca_path": "/nonexistent/ca.pem"}, "ca_path", "no such file"),
     ("no-credentials", {"extension_id": 1001, "app_secret": ""}, "app_secret", "no API credentials"),
 ]
@@ -158,3 +163,55 @@ def test_a_given_access_token_is_accepted_without_app_credentials(sim, play):
     run = play({"telphin.pbx.phone_properties": {"extension_id": 1001, "record_enabled": True}},
                env={"TELPHIN_APP_ID": "", "TELPHIN_APP_SECRET": "", "TELPHIN_ACCESS_TOKEN": token})
     assert run.rc == 0 and run.result["changed"] is False, run
+
+
+@pytest.mark.parametrize("where", ["option", "environment"])
+def test_credentials_in_the_api_url_are_refused_and_never_shown(sim, play, where):
+    """At -vvv the invocation is printed: the password (and user) of the URL are masked, nothing is sent."""
+    url = sim.url.replace("http://", "http://pbx-user:Pw-in-the-url-42@")
+    task = {"telphin.pbx.phone_properties_info": {"extension_id": 1001}}
+    if where == "option":
+        task["telphin.pbx.phone_properties_info"]["api_url"] = url
+    run = play(task, verbosity=3, env={"TELPHIN_API_URL": url} if where == "environment" else None)
+    assert run.result["failed"] is True, run
+    assert run.result["msg"].startswith("Invalid options, nothing was sent: api_url: must not hold a user name "
+                                        "or password"), run
+    assert "Pw-in-the-url-42" not in run.output and "pbx-user" not in run.output, run
+    assert "invocation" in run.output  # what -vvv shows is there, masked
+    assert sim.log == []
+
+
+def first_line_to_a_proxy(run):
+    """The request line a client sends to an HTTPS proxy on a local port, while ``run(proxy_url)`` runs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    lines = []
+
+    def serve():
+        conn, _addr = listener.accept()
+        with conn:
+            lines.append(conn.recv(4096).split(b"\r\n")[0].decode())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        result = run("http://127.0.0.1:%d" % listener.getsockname()[1])
+    finally:
+        listener.close()
+    thread.join(5)
+    return result, lines
+
+
+def test_an_empty_api_url_in_the_environment_means_the_default(sim, play):
+    """An AWX credential's empty field injects TELPHIN_API_URL=''; the module then uses its default URL.
+
+    The default host is on the internet: an HTTPS proxy on a local port receives the request instead, and
+    says which host it was for. Nothing leaves this machine.
+    """
+    run, lines = first_line_to_a_proxy(lambda proxy: play(
+        {"telphin.pbx.phone_properties_info": {"extension_id": 1001, "max_retries": 0}},
+        env={"TELPHIN_API_URL": "", "HTTPS_PROXY": proxy, "NO_PROXY": ""}))
+    assert run.result["failed"] is True and "Invalid options" not in run.result["msg"], run
+    assert [line.rsplit(" ", 1)[0] for line in lines] == ["CONNECT apiproxy.telphin.ru:443"], (lines, run)
+    assert sim.log == []

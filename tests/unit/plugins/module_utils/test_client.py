@@ -29,6 +29,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.connection import (
     argument_spec,
     connection_from_params,
     problems,
+    url_secrets,
 )
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.transport import newer_budget
@@ -173,6 +174,20 @@ def test_defaults_are_those_of_the_argument_spec():
     assert SECRET not in repr(Connection(app_id="a", app_secret=SECRET, access_token=SECRET))
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_text_is_an_option_not_set(blank):
+    """What an AWX credential's empty field injects (TELPHIN_API_URL='') means the default."""
+    connection, found = connection_from_params({"api_url": blank, "app_id": "a", "app_secret": "s",
+                                                "ca_path": blank, "access_token": blank})
+    assert found == [] and connection == Connection(app_id="a", app_secret="s")
+    assert connection.base_url == "https://apiproxy.telphin.ru"
+
+
+def test_credentials_in_the_url_are_named_for_masking():
+    assert url_secrets(Connection(api_url="https://admin:pw-123@pbx.example.com")) == ["pw-123", "admin"]
+    assert url_secrets(Connection(api_url="https://pbx.example.com")) == []
+
+
 @pytest.mark.parametrize("params, ok", [
     ({}, False),
     ({"app_id": "a"}, False),
@@ -194,7 +209,9 @@ def test_credentials_rule(params, ok):
     ({"api_url": "ftp://x.example"}, "api_url: must be an http:// or https:// URL"),
     ({"api_url": "https://"}, "api_url: must be an http:// or https:// URL"),
     ({"api_url": ""}, "api_url: must be an http:// or https:// URL"),
-    ({"api_url": "https://user:pw@pbx.example.com/api/ver1.0/"},
+    ({"api_url": "https://user:pw@pbx.example.com"}, "api_url: must not hold a user name or password"),
+    ({"api_url": "https://pw@pbx.example.com/"}, "api_url: must not hold a user name or password"),
+    ({"api_url": "https://pbx.example.com/api/ver1.0/"},
      "api_url: give the scheme and host only (and a path prefix, if any), without /api/ver1.0: the client adds"),
     ({"timeout": 0}, "timeout: must be more than 0"),
     ({"max_retries": -1}, "max_retries: must be 0 or more"),
