@@ -33,6 +33,7 @@ import yaml
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, sandbox
 
 from pbxsim import Simulator
+from pbxsim.tls import make_self_signed
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CREDENTIAL_TYPE = ROOT / "extensions" / "awx" / "credential_type.yml"
@@ -236,9 +237,10 @@ def render_injectors(credential_type, inputs, private_data_dir):
 def test_awx_accepts_the_credential_type(credential_type):
     assert awx_problems(credential_type) == []
     fields = {field["id"]: field for field in credential_type["inputs"]["fields"]}
-    assert set(fields) == {"api_url", "app_id", "app_secret", "access_token", "validate_certs", "ca_pem"}
+    assert set(fields) == {"api_url", "app_id", "app_secret", "access_token", "skip_tls_verify", "ca_pem"}
     assert {name for name, field in fields.items() if field.get("secret")} == {"app_secret", "access_token", "ca_pem"}
-    assert fields["validate_certs"]["type"] == "boolean" and fields["validate_certs"]["default"] is True
+    # A boolean a credential does not set is false in AWX: false must be the safe value.
+    assert fields["skip_tls_verify"]["type"] == "boolean" and fields["skip_tls_verify"]["default"] is False
     assert fields["ca_pem"].get("multiline") is True
     assert set(credential_type["injectors"]["env"]) == ENV_NAMES
 
@@ -260,13 +262,13 @@ def test_the_checks_catch_what_awx_refuses(credential_type):
 
 def test_injectors_render_the_connection(credential_type, tmp_path):
     inputs = {"api_url": "https://pbx.example.com", "app_id": "app-1", "app_secret": "s3cret",
-              "validate_certs": True, "ca_pem": SAMPLE_CA}
+              "skip_tls_verify": False, "ca_pem": SAMPLE_CA}
     env, safe_env = render_injectors(credential_type, inputs, str(tmp_path))
     assert set(env) == ENV_NAMES
     assert env["TELPHIN_API_URL"] == "https://pbx.example.com"
     assert (env["TELPHIN_APP_ID"], env["TELPHIN_APP_SECRET"]) == ("app-1", "s3cret")
     assert env["TELPHIN_ACCESS_TOKEN"] == ""  # not given: empty, which the modules take as not set
-    assert env["TELPHIN_VALIDATE_CERTS"] == "True"
+    assert env["TELPHIN_VALIDATE_CERTS"] == "true"
     ca_file = pathlib.Path(env["TELPHIN_CA_PATH"])
     assert ca_file.parent == tmp_path / "env" and ca_file.read_text() == SAMPLE_CA
     assert stat.S_IMODE(ca_file.stat().st_mode) == 0o600
@@ -277,12 +279,15 @@ def test_injectors_render_the_connection(credential_type, tmp_path):
 
 
 def test_injectors_without_ca_or_secret(credential_type, tmp_path):
-    """An access token only, no CA, validate_certs not set (AWX then gives the boolean false)."""
+    """An access token only, no CA, skip_tls_verify not set (AWX then gives the boolean false): verify."""
     env, safe_env = render_injectors(credential_type, {"api_url": "https://pbx.example.com",
                                                        "access_token": "tok-1"}, str(tmp_path))
     assert (env["TELPHIN_APP_ID"], env["TELPHIN_APP_SECRET"], env["TELPHIN_CA_PATH"]) == ("", "", "")
     assert env["TELPHIN_ACCESS_TOKEN"] == "tok-1" and safe_env["TELPHIN_ACCESS_TOKEN"] == MASK
-    assert env["TELPHIN_VALIDATE_CERTS"] == "False"
+    assert env["TELPHIN_VALIDATE_CERTS"] == "true"
+    env = render_injectors(credential_type, {"api_url": "https://pbx.example.com", "access_token": "tok-1",
+                                             "skip_tls_verify": True}, str(tmp_path))[0]
+    assert env["TELPHIN_VALIDATE_CERTS"] == "false"
 
 
 # ---- a job through ansible-runner ------------------------------------------------------------------
@@ -387,8 +392,7 @@ def check_job(job, sim, private_data_dir, secrets):
 
 def test_job_with_app_credentials_in_check_mode(credential_type, simulator, tmp_path):
     pdd = tmp_path / "job"
-    inputs = {"api_url": simulator.url, "app_id": APP[0], "app_secret": APP[1], "validate_certs": True,
-              "ca_pem": SAMPLE_CA}
+    inputs = {"api_url": simulator.url, "app_id": APP[0], "app_secret": APP[1], "ca_pem": SAMPLE_CA}
     env = render_injectors(credential_type, inputs, str(pdd))[0]
     job = run_job(pdd, env)
     tokens = issued_tokens(simulator)
@@ -404,8 +408,60 @@ def test_job_with_access_token_in_check_mode(credential_type, simulator, tmp_pat
         "grant_type": "client_credentials", "client_id": APP[0], "client_secret": APP[1]})
     token = answer.json()["access_token"]
     pdd = tmp_path / "job"
-    env = render_injectors(credential_type, {"api_url": simulator.url, "access_token": token,
-                                             "validate_certs": True}, str(pdd))[0]
+    env = render_injectors(credential_type, {"api_url": simulator.url, "access_token": token}, str(pdd))[0]
     job = run_job(pdd, env)
     assert issued_tokens(simulator) == [token], "the job used the given token and asked for no other"
     check_job(job, simulator, pdd, [APP[1], token])
+
+
+# ---- TLS: a credential that says nothing of it verifies ------------------------------------------------
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    return make_self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def https_simulator(tls_files):
+    with Simulator(rate_limit=100000, tls=tls_files) as sim:
+        yield sim
+
+
+def run_module(env, folder):
+    """One module of the collection on localhost with the credential's environment: (result, output)."""
+    out = folder / "result.json"
+    out.unlink(missing_ok=True)
+    (folder / "playbook.yml").write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"telphin.pbx.phone_properties_info": {"extension_id": 1001}, "register": "read", "ignore_errors": True},
+        {"ansible.builtin.copy": {"content": "{{ read | to_json }}", "dest": str(out)}}]}]))
+    # The system's CA bundle, as in an execution environment: no REQUESTS_CA_BUNDLE of this machine's.
+    environ = {name: value for name, value in os.environ.items()
+               if not name.startswith("TELPHIN_") and name not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
+    environ.update(env, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+                   ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "playbook.yml"],
+                          env=environ, cwd=folder, capture_output=True, text=True, timeout=120, check=False)
+    output = proc.stdout + proc.stderr
+    assert out.exists(), output
+    return json.loads(out.read_text()), output
+
+
+def test_a_credential_that_sets_nothing_about_tls_verifies_it(credential_type, https_simulator, tls_files,
+                                                              tmp_path):
+    """URL, id and secret only, as a credential made through AWX's API or awx.awx.credential: a server with
+    a self-signed certificate is refused, naming the certificate. With the certificate as ca_pem, the
+    same credential connects, and so does one that asks to skip verification."""
+    base = {"api_url": https_simulator.url, "app_id": APP[0], "app_secret": APP[1]}
+    env = render_injectors(credential_type, base, str(tmp_path / "bare"))[0]
+    result, output = run_module(env, tmp_path)
+    assert result.get("failed") is True, output
+    assert "certificate verify failed: self-signed certificate" in result["msg"], result["msg"]
+    assert https_simulator.log == []
+
+    ca_pem = pathlib.Path(tls_files[0]).read_text()
+    for extra in ({"ca_pem": ca_pem}, {"skip_tls_verify": True}):
+        env = render_injectors(credential_type, dict(base, **extra), str(tmp_path / next(iter(extra))))[0]
+        assert env["TELPHIN_VALIDATE_CERTS"] == ("false" if "skip_tls_verify" in extra else "true")
+        result, output = run_module(env, tmp_path)
+        assert not result.get("failed"), output
+        assert result["extensions"][0]["extension_id"] == 1001
