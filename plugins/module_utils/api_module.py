@@ -45,12 +45,15 @@ class ApiModule:
                                   % (MAX_PARALLEL, self.params["parallel"]))
         self.client = None
 
+    def input_problems(self, problems=()):
+        """Every problem of the options: the connection's, ``parallel``'s and the module's own."""
+        return self._problems + list(problems)
+
     def check_input(self, problems=()):
         """Fail before any request when an option is bad, naming each option and the reason."""
-        problems = self._problems + list(problems)
+        problems = self.input_problems(problems)
         if problems:
-            self.ansible.fail_json(msg="Invalid options, nothing was sent: " + "; ".join(problems),
-                                   problems=problems)
+            self.finish(results.invalid_input(problems))
 
     def run(self, work):
         """``work(client)`` with a new client; an API error that ends the run becomes the failed result."""

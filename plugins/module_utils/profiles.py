@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Standard profiles -> the ``extensions`` items of one phone_properties task (role phone_profiles).
+"""Standard profiles -> the ``extensions`` items of one phone_properties run (module phone_profiles).
 
-Pure functions, no I/O: the role hands over the profiles, the assignments and, once, the account's
-listing. Every problem is found before anything is sent and reported all at once:
+Pure functions, no I/O: the module hands over the profiles, the assignments and, once, the account's
+listing. Messages name them as the module's options do: ``profiles.<name>`` and ``assignments[<index>]``. Every problem is found before anything is sent and reported all at once:
 :func:`check` needs no listing (it runs before the first request), :func:`plan_profiles` adds what only
 the listing can tell (an assignment that matches nothing, an extension matched twice).
 
@@ -19,7 +19,7 @@ import difflib
 import re
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
-from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, number_of
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone, number_of
 
 MATCH_KEYS = ("type", "status", "name_regex", "label_regex", "extension_group_id")
 ASSIGNMENT_KEYS = ("profile", "extensions", "match", "overrides", "optional")
@@ -38,6 +38,11 @@ def _close(word, choices):
     """``"; did you mean X?"`` for a misspelt name, or nothing."""
     found = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return "; did you mean %s?" % found[0] if found else ""
+
+
+def _profile_name(value):
+    """A profile name as text: YAML reads a profile ``1:`` and ``profile: 1`` as numbers."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _names(choices):
@@ -102,14 +107,14 @@ def _over(composed, layer):
 def _own_extends_problems(profiles):
     problems = []
     for name, layer in profiles.items():
-        parent = layer.get("extends") if isinstance(layer, dict) else None
+        parent = _profile_name(layer.get("extends")) if isinstance(layer, dict) else None
         if parent is None:
             continue
-        where = "phone_profiles.%s.extends" % name
+        where = "profiles.%s.extends" % name
         if not isinstance(parent, str):
             problems.append("%s: must be the name of a profile, got %s" % (where, type(parent).__name__))
         elif parent not in profiles:
-            problems.append("%s: %r is not a profile of phone_profiles (%s)%s"
+            problems.append("%s: %r is not in profiles (%s)%s"
                             % (where, parent, _names(profiles), _close(parent, profiles)))
     return problems
 
@@ -122,7 +127,7 @@ def _chain(name, profiles, cycles):
     chain = [name]
     while True:
         layer = profiles[chain[-1]]
-        parent = layer.get("extends") if isinstance(layer, dict) else None
+        parent = _profile_name(layer.get("extends")) if isinstance(layer, dict) else None
         if parent is None:
             return list(reversed(chain))
         if not isinstance(parent, str) or parent not in profiles:
@@ -141,11 +146,12 @@ def resolve_profiles(profiles):
     """
     profiles = profiles or {}
     if not isinstance(profiles, dict):
-        return {}, ["phone_profiles: must be a dict, profile name -> property values"]
+        return {}, ["profiles: must be a dict, profile name -> property values"]
+    profiles = {_profile_name(name): layer for name, layer in profiles.items()}
     problems = _own_extends_problems(profiles)
     bad = set()
     for name, layer in profiles.items():
-        found = _layer_problems(layer, "phone_profiles.%s" % name, PROFILE_WORDS)
+        found = _layer_problems(layer, "profiles.%s" % name, PROFILE_WORDS)
         problems.extend(found)
         if found:
             bad.add(name)
@@ -160,7 +166,7 @@ def resolve_profiles(profiles):
             composed = _over(composed, profiles[link])
         resolved[name] = composed
     for loop in cycles.values():
-        problems.append("phone_profiles.%s.extends: a cycle: %s" % (loop[0], " -> ".join(loop)))
+        problems.append("profiles.%s.extends: a cycle: %s" % (loop[0], " -> ".join(loop)))
     return resolved, problems
 
 
@@ -187,7 +193,9 @@ def _matcher(match, where, problems):
     wanted_type = match.get("type", "phone")
 
     def matches(ext):
-        if wanted_type is not None and ext.get("type") != wanted_type:
+        if wanted_type == "phone" and not is_phone(ext):
+            return False
+        if wanted_type not in (None, "phone") and ext.get("type") != wanted_type:
             return False
         if match.get("status") is not None and ext.get("status") != match["status"]:
             return False
@@ -212,9 +220,9 @@ def _assignment_problems(assignment, where, profiles):
     problems = ["%s.%s: not a key of an assignment; use %s%s"
                 % (where, key, ", ".join(ASSIGNMENT_KEYS), _close(key, ASSIGNMENT_KEYS))
                 for key in assignment if key not in ASSIGNMENT_KEYS]
-    profile = assignment.get("profile")
+    profile = _profile_name(assignment.get("profile"))
     if not isinstance(profile, str) or profile not in profiles:
-        problems.append("%s.profile: %r is not a profile of phone_profiles (%s)%s"
+        problems.append("%s.profile: %r is not in profiles (%s)%s"
                         % (where, profile, _names(profiles), _close(profile, profiles)))
     if assignment.get("extensions") is None and assignment.get("match") is None:
         problems.append("%s: give extensions, match or both" % where)
@@ -231,11 +239,15 @@ def _assignment_problems(assignment, where, profiles):
 def _check(profiles, assignments):
     resolved, problems = resolve_profiles(profiles)
     if assignments is not None and not isinstance(assignments, list):
-        return resolved, problems + ["phone_profile_assignments: must be a list"]
+        return resolved, problems + ["assignments: must be a list"]
     for index, assignment in enumerate(assignments or []):
-        problems.extend(_assignment_problems(assignment, "phone_profile_assignments[%d]" % index,
-                                             profiles if isinstance(profiles, dict) else {}))
+        problems.extend(_assignment_problems(assignment, "assignments[%d]" % index, resolved_names(profiles)))
     return resolved, problems
+
+
+def resolved_names(profiles):
+    """The profile names, as text."""
+    return {_profile_name(name) for name in profiles} if isinstance(profiles, dict) else set()
 
 
 def check(profiles, assignments):
@@ -274,10 +286,10 @@ def plan_profiles(profiles, assignments, extensions):
     directory = ExtensionDirectory(extensions)
     chosen = {}  # extension id -> (assignment index, profile name, (values, reset))
     for index, assignment in enumerate(assignments or []):
-        where = "phone_profile_assignments[%d]" % index
-        if not isinstance(assignment, dict) or assignment.get("profile") not in resolved:
+        where = "assignments[%d]" % index
+        profile = _profile_name(assignment.get("profile")) if isinstance(assignment, dict) else None
+        if profile not in resolved:
             continue  # reported by check()
-        profile = assignment["profile"]
         known = len(problems)
         targets = _targets(assignment, where, directory, problems)
         if not targets and not assignment.get("optional") and len(problems) == known:
@@ -287,8 +299,8 @@ def plan_profiles(profiles, assignments, extensions):
         for ext_id in targets:
             if ext_id in chosen:
                 first_index, first_profile, _composed = chosen[ext_id]
-                problems.append("%s (id %s) is matched by phone_profile_assignments[%d] (profile %s) and "
-                                "phone_profile_assignments[%d] (profile %s); an extension takes one profile"
+                problems.append("%s (id %s) is matched by assignments[%d] (profile %s) and "
+                                "assignments[%d] (profile %s); an extension takes one profile"
                                 % (directory.get(ext_id).get("name"), ext_id, first_index, first_profile,
                                    index, profile))
                 continue
@@ -331,7 +343,11 @@ def summary(entries, check_mode, msg=""):
 
 
 def summary_total(accounts):
-    """The run over several accounts: ``accounts`` maps an account to its :func:`summary`."""
+    """The run over several accounts: ``accounts`` maps an account to its :func:`summary`.
+
+    ``failed_accounts`` maps each account whose run failed to why (a dict: ``in`` and ``length`` work on it
+    as on the list of names it was before 1.1.0).
+    """
     total = dict.fromkeys(COUNTS, 0)
     profiles = {}
     for account in accounts.values():
@@ -342,5 +358,16 @@ def summary_total(accounts):
             for name in COUNTS:
                 into[name] += counts.get(name, 0)
     total.update(check_mode=any(a.get("check_mode") for a in accounts.values()), profiles=profiles,
-                 accounts=dict(accounts), failed_accounts=[name for name, a in accounts.items() if a.get("msg")])
+                 accounts=dict(accounts),
+                 failed_accounts={name: a["msg"] for name, a in accounts.items() if a.get("msg")})
     return total
+
+
+def secret_values(profiles, assignments):
+    """The secrets the profiles and overrides give (``conference_pin``...), for Ansible to mask in any output:
+    they come in options of free form, which Ansible cannot mark ``no_log`` by itself."""
+    layers = list(profiles.values()) if isinstance(profiles, dict) else []
+    layers += [a.get("overrides") for a in assignments or [] if isinstance(a, dict)] \
+        if isinstance(assignments, list) else []
+    return [str(layer[name]) for layer in layers if isinstance(layer, dict)
+            for name in F.SECRET_NAMES if layer.get(name) is not None]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
+from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import as_id
 
 
@@ -108,27 +109,69 @@ def _common(client):
 
 def phone_properties_result(run, client, params, diff_mode):
     """The result of phone_properties: one target's fields, or ``extensions`` for a task of many."""
-    outcomes = run.outcomes
-    result = _common(client)
-    result.update(changed=any(o.changed for o in outcomes), stats=stats(client, outcomes))
-    if params.get("extensions") is None:
-        result.update(_single(outcomes[0], diff_mode))
-    else:
-        result["extensions"] = [entry(o) for o in outcomes]
-        if diff_mode:
-            result["diff"] = [diff(o.current, o.target.desired, o.changes, header=o.target.title)
-                              for o in outcomes if o.changes and o.current is not None]
+    if params.get("extensions") is not None:
+        result = _many(run, client, diff_mode)
         # Ansible echoes the module's arguments in every result; for thousands of items that doubles the
         # result the controller copies and converts (about half a second per 1,000 items). The items are in
         # the result's `extensions` already.
         result["invocation"] = {"module_args": dict(
-            params, extensions="(%d items: see extensions in the result)" % len(outcomes))}
+            params, extensions="(%d items: see extensions in the result)" % len(run.outcomes))}
+        return result
+    outcomes = run.outcomes
+    result = _common(client)
+    result.update(changed=any(o.changed for o in outcomes), stats=stats(client, outcomes))
+    result.update(_single(outcomes[0], diff_mode))
+    return _with_failure(result, run)
+
+
+def _many(run, client, diff_mode):
+    outcomes = run.outcomes
+    result = _common(client)
+    result.update(changed=any(o.changed for o in outcomes), stats=stats(client, outcomes),
+                  extensions=[entry(o) for o in outcomes])
+    if diff_mode:
+        result["diff"] = [diff(o.current, o.target.desired, o.changes, header=o.target.title)
+                          for o in outcomes if o.changes and o.current is not None]
+    return _with_failure(result, run)
+
+
+def _with_failure(result, run):
     if run.refused:
         result.update(failed=True, problems=list(run.refused),
                       msg="Nothing was written: " + "; ".join(run.refused))
     elif failure_message(run):
         result.update(failed=True, msg=failure_message(run))
     return result
+
+
+def invalid_input(problems):
+    """The result of a module refusing its options before any request: each problem names the option."""
+    return dict(failed=True, changed=False, problems=list(problems),
+                msg="Invalid options, nothing was sent: " + "; ".join(problems))
+
+
+def phone_profiles_result(run, client, params, check_mode, diff_mode):
+    """The result of phone_profiles: ``extensions`` (each with its profile), ``summary``, ``stats``, ``diff``."""
+    result = _many(run, client, diff_mode)
+    result["summary"] = summary(result["extensions"], check_mode, result.get("msg", ""))
+    result["invocation"] = {"module_args": _profiles_invocation(params)}
+    return result
+
+
+def phone_profiles_refusal(problems, check_mode):
+    """The result of phone_profiles when its input is refused before any request, with its summary."""
+    result = invalid_input(problems)
+    result["summary"] = summary([], check_mode, result["msg"])
+    return result
+
+
+def _profiles_invocation(params):
+    """The arguments as the result echoes them: an account's assignments (an export holds one per extension)
+    are counted, not repeated."""
+    assignments = params.get("assignments")
+    if isinstance(assignments, list) and len(assignments) > 20:
+        return dict(params, assignments="(%d assignments)" % len(assignments))
+    return params
 
 
 def _single(outcome, diff_mode):

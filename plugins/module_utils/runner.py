@@ -21,8 +21,9 @@ from typing import Mapping, Optional
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
+from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, plan_profiles
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
-    ME, Target, duplicate_targets, needs_listing, resolve)
+    ME, Target, duplicate_targets, needs_listing, resolve, targets_from_params)
 
 DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
 MAX_PARALLEL = 32
@@ -159,6 +160,30 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
 
     outcomes, stopped = _write(client, outcomes, parallel, check_mode, stopped)
     return Run(outcomes, warnings + tuple(o.note for o in outcomes if o.note), stopped=stopped)
+
+
+def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, check_mode=False):
+    """The profiles brought to the account: one listing, the assignments matched, then one run of the
+    phases above over every extension they select. A :class:`Run` whose targets carry their profile.
+
+    Input that is wrong without the account is refused before this is called (``profiles.check``); what
+    only the listing shows (an extension not there, an assignment matching nothing, an extension matched
+    twice) refuses the run here, before any phone is read.
+    """
+    try:
+        listing = client.list_extensions("@me")
+    except ApiError as exc:
+        return Run((), refused=("the account's extensions could not be listed, so no phone was read: %s" % exc,))
+    try:
+        items = plan_profiles(profiles, assignments, listing)
+    except ProfileError as exc:
+        return Run((), refused=tuple(exc.problems))
+    targets, problems = targets_from_params({"extensions": items})
+    if problems:  # values the checks passed: a bug, but never a write from a plan that is not sound
+        return Run((), refused=tuple(problems))
+    if not targets:
+        return Run(())
+    return apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode)
 
 
 def _write(client, outcomes, parallel, check_mode, stopped):

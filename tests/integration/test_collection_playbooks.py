@@ -114,12 +114,16 @@ def test_one_run_over_three_accounts_one_with_a_wrong_secret(accounts_simulator,
     assert run.rc != 0
     assert sorted(int(e["path"].split("/")[4]) for e in api_requests(sim, "PUT")) == [2003, 2006, 3002, 3005, 3009]
     assert sim.phone(2003)["geo_list"] == "RU" and sim.phone(3009)["hangup_timeout"] == 45
-    assert sorted(path.parent.name for path in tmp_path.glob("*/phone_profiles_report.json")) == ["initech", "northwind"]
-    northwind = json.loads((tmp_path / "northwind" / "phone_profiles_report.json").read_text())
-    assert northwind["summary"]["extensions"] == 7 and northwind["summary"]["changed"] == 2
+    reports = {path.parent.name: json.loads(path.read_text()) for path in tmp_path.glob("*/phone_profiles_report.json")}
+    assert sorted(reports) == ["initech", "northwind", "umbrella"]
+    assert reports["northwind"]["summary"]["extensions"] == 7 and reports["northwind"]["summary"]["changed"] == 2
+    # The account that failed before anything was read has a report that says so.
+    assert reports["umbrella"]["failed"] is True and "could not be listed" in reports["umbrella"]["msg"]
+    markdown = (tmp_path / "umbrella" / "phone_profiles_report.md").read_text()
+    assert "The run failed before any phone was read" in markdown and "could not be listed" in markdown
     summary = custom_stats(run.output)["phone_profiles_summary"]
-    assert (summary["extensions"], summary["changed"], summary["failed_accounts"]) == (17, 5, ["umbrella"])
-    assert "invalid_client" in summary["accounts"]["umbrella"]["msg"] or "401" in summary["accounts"]["umbrella"]["msg"]
-    assert "umbrella: the account could not be listed" in run.output
+    assert (summary["extensions"], summary["changed"], list(summary["failed_accounts"])) == (17, 5, ["umbrella"])
+    assert "invalid_client" in summary["failed_accounts"]["umbrella"] or "401" in summary["failed_accounts"]["umbrella"]
+    assert re.search(r"umbrella\] => \{\s*\"msg\": \"Nothing was read or written: the run failed", run.output), run
     assert re.search(r"umbrella\s*: ok=\d+ .*failed=1", run.output) and re.search(r"initech\s*: .*failed=0", run.output)
     assert "not-the-secret" not in run.output

@@ -61,7 +61,7 @@ def test_an_audit_reports_drift_per_extension_and_writes_nothing(sim, play_role,
     assert {name: summary[name] for name in counts} == counts and summary["check_mode"] is True, summary
     assert summary["profiles"] == {"standard": {"extensions": 10, "drifted": 5, "changed": 0, "failed": 0},
                                    "reception": {"extensions": 2, "drifted": 2, "changed": 0, "failed": 0}}
-    assert summary["failed_accounts"] == [] and got["summary"]["drifted"] == 7
+    assert summary["failed_accounts"] == {} and got["summary"]["drifted"] == 7
     assert "Audit of 12 extensions (standard, reception): 7 drifting, 0 failed; report " in run.output
 
 
@@ -105,12 +105,12 @@ def test_wrong_profiles_are_refused_before_any_request_every_problem_at_once(sim
     run = play_role(ROLE, role_vars(tmp_path, phone_profiles=profiles, phone_profile_assignments=assignments))
     assert run.rc != 0
     for part in ["nothing was sent",
-                 "phone_profiles.typo.record_enable: not a property of the phone terminal; did you mean record_enabled?",
-                 "phone_profiles.typo.hangup_timeout: must be an integer",
-                 "phone_profiles.loop_a.extends: a cycle: loop_a -> loop_b -> loop_a",
-                 "phone_profiles.orphan.extends: 'standrad' is not a profile of phone_profiles",
+                 "profiles.typo.record_enable: not a property of the phone terminal; did you mean record_enabled?",
+                 "profiles.typo.hangup_timeout: must be an integer",
+                 "profiles.loop_a.extends: a cycle: loop_a -> loop_b -> loop_a",
+                 "profiles.orphan.extends: 'standrad' is not in profiles",
                  "did you mean standard?",
-                 "phone_profile_assignments[3].profile: 'receptoin' is not a profile", "did you mean reception?"]:
+                 "assignments[3].profile: 'receptoin' is not in profiles", "did you mean reception?"]:
         assert part in run.output, (part, run)
     assert sim.log == []  # not even a token
 
@@ -122,12 +122,12 @@ def test_what_only_the_listing_shows_is_refused_before_any_request_to_phones(sim
                            {"profile": "standard", "extensions": ["999"]}]
     run = play_role(ROLE, role_vars(tmp_path, phone_profile_assignments=wrong))
     assert run.rc != 0
-    for part in ["000*111 (id 1012) is matched by phone_profile_assignments[0] (profile standard)",
-                 "phone_profile_assignments[2] (profile reception)", "nothing was written",
-                 "phone_profile_assignments[3] (profile standard) matches no extension of this account",
-                 "phone_profile_assignments[5].extensions: no extension is named '999' in this account"]:
+    for part in ["000*111 (id 1012) is matched by assignments[0] (profile standard)",
+                 "assignments[2] (profile reception)", "Nothing was written",
+                 "assignments[3] (profile standard) matches no extension of this account",
+                 "assignments[5].extensions: no extension is named '999' in this account"]:
         assert part in run.output, run
-    assert "phone_profile_assignments[4]" not in run.output  # optional
+    assert "assignments[4]" not in run.output  # optional
     assert [e for e in api_requests(sim) if "/phone/" in e["path"]] == []
     assert report(tmp_path)["failed"] is True  # the account was listed: its report says why nothing was done
 

@@ -47,14 +47,14 @@ def test_every_problem_is_reported_at_once():
             {"profile": "desk", "match": {"label_regex": "Ivan"}},
         ], EXTENSIONS)
     problems = error.value.problems
-    assert problems[0].startswith("phone_profile_assignments[0].profile: 'nope' is not a profile")
-    assert "phone_profile_assignments[1].extensions: no extension is named '999' in this account" in problems
-    assert any(p.startswith("phone_profile_assignments[2].match.name_regex: not a valid regular expression")
+    assert problems[0].startswith("assignments[0].profile: 'nope' is not a profile")
+    assert "assignments[1].extensions: no extension is named '999' in this account" in problems
+    assert any(p.startswith("assignments[2].match.name_regex: not a valid regular expression")
                for p in problems)
-    assert any(p.startswith("phone_profile_assignments[3].match: unknown keys colour") for p in problems)
-    assert "phone_profile_assignments[4]: give extensions, match or both" in problems
-    assert ("000*100 (id 1001) is matched by phone_profile_assignments[5] (profile std) and "
-            "phone_profile_assignments[6] (profile desk); an extension takes one profile") in problems
+    assert any(p.startswith("assignments[3].match: unknown keys colour") for p in problems)
+    assert "assignments[4]: give extensions, match or both" in problems
+    assert ("000*100 (id 1001) is matched by assignments[5] (profile std) and "
+            "assignments[6] (profile desk); an extension takes one profile") in problems
 
 
 # ---- extends, layers, and checks before any request ---------------------------------------------
@@ -90,20 +90,20 @@ def test_every_profile_problem_is_found_without_the_account_naming_profile_and_f
         {"profile": "ok", "extensions": [1], "overides": {}},
         {"profile": "ok", "extensions": [1], "overrides": {"hangup_timeout": "soon"}}])
     expected = [
-        "phone_profiles.std.record_enable: not a property of the phone terminal; did you mean record_enabled?",
-        "phone_profiles.std.reset: 'vm_mailt' is not a property of the phone terminal; did you mean vm_mailto?",
-        "phone_profiles.std.reset: auth_type cannot be null",
-        "phone_profiles.std.geo_list: must be",
-        "phone_profiles.desk.extends: 'stdd' is not a profile of phone_profiles",
-        "phone_profiles.a.extends: a cycle: a -> b -> a",
-        "phone_profiles.ok.bundle: read-only",
-        "phone_profiles.both.reset: geo_list is also given a value",
-        "phone_profile_assignments[0].profile: 'standard' is not a profile of phone_profiles",
-        "phone_profile_assignments[1].match: unknown keys group",
-        "phone_profile_assignments[2].overides: not a key of an assignment",
-        "phone_profile_assignments[2].overides: not a key of an assignment; use profile, extensions, match, "
+        "profiles.std.record_enable: not a property of the phone terminal; did you mean record_enabled?",
+        "profiles.std.reset: 'vm_mailt' is not a property of the phone terminal; did you mean vm_mailto?",
+        "profiles.std.reset: auth_type cannot be null",
+        "profiles.std.geo_list: must be",
+        "profiles.desk.extends: 'stdd' is not in profiles",
+        "profiles.a.extends: a cycle: a -> b -> a",
+        "profiles.ok.bundle: read-only",
+        "profiles.both.reset: geo_list is also given a value",
+        "assignments[0].profile: 'standard' is not in profiles",
+        "assignments[1].match: unknown keys group",
+        "assignments[2].overides: not a key of an assignment",
+        "assignments[2].overides: not a key of an assignment; use profile, extensions, match, "
         "overrides, optional; did you mean overrides?",
-        "phone_profile_assignments[3].overrides.hangup_timeout: must be an integer",
+        "assignments[3].overrides.hangup_timeout: must be an integer",
     ]
     for part in expected:
         assert any(p.startswith(part) for p in problems), (part, problems)
@@ -115,7 +115,7 @@ def test_every_profile_problem_is_found_without_the_account_naming_profile_and_f
 def test_a_child_of_a_broken_profile_is_not_planned_and_not_reported_twice():
     problems = check({"std": {"record_enable": True}, "desk": {"extends": "std"}},
                      [{"profile": "desk", "extensions": [1001]}])
-    assert problems == ["phone_profiles.std.record_enable: not a property of the phone terminal; "
+    assert problems == ["profiles.std.record_enable: not a property of the phone terminal; "
                         "did you mean record_enabled?"]
 
 
@@ -127,7 +127,7 @@ def test_an_assignment_that_matches_nothing_is_refused_unless_optional():
             {"profile": "desk", "extensions": ["102"]},
         ], EXTENSIONS)
     assert error.value.problems == [
-        "phone_profile_assignments[0] (profile std) matches no extension of this account; correct it, or give "
+        "assignments[0] (profile std) matches no extension of this account; correct it, or give "
         "it optional: true"]
 
 

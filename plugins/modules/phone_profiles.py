@@ -1,0 +1,214 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: phone_profiles
+short_description: Bring the account's phone extensions to standard profiles, or audit them in check mode
+version_added: 1.1.0
+description:
+  - Standard profiles (sets of phone terminal properties) and the assignments that say which extensions take
+    which profile, brought to one account in one step: the whole input is checked, the account is listed
+    once, the assignments are matched, and every selected extension is read, compared and written as
+    M(telphin.pbx.phone_properties) does it, O(parallel) at a time, with one token.
+  - Check mode is the audit. It reads and compares the same way and writes nothing.
+  - A profile may build on another with C(extends). A profile's own values and C(reset), and an assignment's
+    C(overrides), are layers over the profile it extends. A later layer wins field by field (a value over
+    an inherited C(reset), a C(reset) over an inherited value, C(null) leaves the field unmanaged).
+  - Every problem of the input is reported at once, before any request. Each names the profile
+    (C(profiles.<name>)) or the assignment (C(assignments[<index>])) and the field, with the closest name
+    for a misspelt profile, property or assignment key.
+  - What only the account can tell fails before any phone is read. That is an extension that is not there,
+    an assignment that matches no extension (unless it is C(optional)), or an extension matched by two
+    assignments. Two extensions of one bundle given different values of a synchronized field fail before
+    any write.
+  - The role P(telphin.pbx.phone_profiles#role) runs this module once per account, and writes the report
+    and the run's summary from its result.
+author:
+  - telphin.pbx maintainers (@telphin-pbx)
+extends_documentation_fragment:
+  - telphin.pbx.api
+  - telphin.pbx.attributes
+attributes:
+  check_mode:
+    support: full
+    description: The audit. The same reads and plan as a real run, without any write.
+  diff_mode:
+    support: full
+    description: Before and after of the managed fields of each extension that drifts; secrets are masked.
+options:
+  profiles:
+    description:
+      - Profile name -> property values (the options of M(telphin.pbx.phone_properties), such as
+        C(record_enabled) or C(geo_list)), C(reset) (a list of fields set to null) and C(extends) (the name
+        of the profile this one builds on).
+      - The role's C(phone_profiles).
+    type: dict
+    default: {}
+  assignments:
+    description:
+      - Which extensions take which profile, each a dict of C(profile) (required), C(extensions) (ids,
+        numbers such as C("100") or full names such as C("000*100")), C(match) (extensions whose attributes
+        match, see below), C(overrides) (property values and C(reset) over the profile, for these extensions)
+        and C(optional) (true, when matching no extension is no error).
+      - C(match) takes C(type) (C(phone) when not given), C(status), C(extension_group_id), C(name_regex)
+        (searched in the full name and the number) and C(label_regex).
+      - The role's C(phone_profile_assignments).
+    type: list
+    elements: dict
+    default: []
+  parallel:
+    description:
+      - How many extensions are worked on at once, 1 to 32; all share one token and one connection pool.
+    type: int
+    default: 16
+notes:
+  - Request cost. One token request, one listing of the account (one request per 100 extensions, plus
+    one), one C(GET) per extension an assignment selects and one C(PUT) per extension that drifts.
+  - Secrets given in profiles or overrides (C(conference_pin), C(replace_pin), C(password)) are masked in
+    every output and diff.
+seealso:
+  - module: telphin.pbx.phone_properties
+  - role: telphin.pbx.phone_profiles
+'''
+
+EXAMPLES = r'''
+- name: Audit the standard profiles (run with --check; add --diff for before and after)
+  telphin.pbx.phone_profiles:
+    profiles:
+      standard: {record_enabled: true, incoming_limit: 1, geo_list: RU, reset: [vm_mailto]}
+      reception: {extends: standard, record_enabled: false, hangup_timeout: 60}
+    assignments:
+      - profile: standard
+        match: {extension_group_id: 52, status: active}
+      - profile: reception
+        extensions: ["126", 1028]
+        overrides: {hangup_timeout: 90, vm_mailto: reception@example.com}
+  register: audit
+
+- name: Say what drifts
+  ansible.builtin.debug:
+    msg: "{{ audit.summary.drifted }} of {{ audit.summary.extensions }} extensions drift"
+'''
+
+RETURN = r'''
+changed:
+  description: Whether any extension was (or, in check mode, would be) changed.
+  returned: always
+  type: bool
+summary:
+  description: The counts of the run, in all and per profile, and why it failed.
+  returned: always
+  type: dict
+  contains:
+    extensions:
+      description: Extensions the assignments selected.
+      type: int
+    drifted:
+      description: Extensions whose fields differed from their profile.
+      type: int
+    changed:
+      description: Extensions written (none in check mode).
+      type: int
+    failed:
+      description: Extensions that failed.
+      type: int
+    check_mode:
+      description: Whether the run was an audit.
+      type: bool
+    profiles:
+      description: The same counts per profile.
+      type: dict
+      sample: {"standard": {"extensions": 12, "drifted": 3, "changed": 0, "failed": 0}}
+    msg:
+      description: Why the run failed; empty when it did not.
+      type: str
+extensions:
+  description: One entry per selected extension, in the listing's order, as M(telphin.pbx.phone_properties)
+    returns them, each with its C(profile).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    extension_id:
+      description: The extension's id.
+      type: int
+    name:
+      description: The extension's full name, such as C(000*100).
+      type: str
+    profile:
+      description: The profile it takes.
+      type: str
+    changed:
+      description: Whether this extension was (or would be) changed.
+      type: bool
+    changes:
+      description: Names of the fields that differed.
+      type: list
+      elements: str
+    drift:
+      description: For each field that differed, its value before and after (secrets masked).
+      type: dict
+      returned: when the extension differed
+    failed:
+      description: Whether this extension failed.
+      type: bool
+    msg:
+      description: Why it failed, with the HTTP method, path, status and the API's own message.
+      type: str
+    bundle_changes:
+      description: Bundle partners that the API changes along with this extension, which the run does not
+        manage, with the synchronized fields changed on them.
+      type: dict
+stats:
+  description: Counts of the run, as M(telphin.pbx.phone_properties) returns them (C(requests) by method).
+  returned: always
+  type: dict
+problems:
+  description: Every reason the input was refused, or the plan was, before any write.
+  returned: when the run was refused
+  type: list
+  elements: str
+rate_limit:
+  description: The API's rate-limit headers as the run last knew them.
+  returned: when the API sent them
+  type: dict
+diff:
+  description: Before and after of the managed fields, one entry per extension that drifts.
+  returned: in diff mode
+  type: list
+  elements: dict
+'''
+
+from ansible_collections.telphin.pbx.plugins.module_utils import profiles as P
+from ansible_collections.telphin.pbx.plugins.module_utils import results
+from ansible_collections.telphin.pbx.plugins.module_utils.api_module import PARALLEL_OPTION, ApiModule
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_profiles
+
+
+def argument_spec():
+    # Free-form on purpose: the module checks every profile and assignment itself and reports every
+    # problem at once, with its index and the closest name; Ansible's own check stops at the first.
+    return dict(profiles=dict(type="dict", default={}), assignments=dict(type="list", elements="dict", default=[]),
+                **PARALLEL_OPTION)
+
+
+def main():
+    module = ApiModule(argument_spec())
+    params = module.params
+    for secret in P.secret_values(params["profiles"], params["assignments"]):
+        module.ansible.no_log_values.add(secret)
+    problems = module.input_problems(P.check(params["profiles"], params["assignments"]))
+    if problems:
+        module.finish(results.phone_profiles_refusal(problems, module.check_mode))
+    run = module.run(lambda client: apply_profiles(client, params["profiles"], params["assignments"],
+                                                   parallel=params["parallel"], check_mode=module.check_mode))
+    module.finish(results.phone_profiles_result(run, module.client, params, module.check_mode,
+                                                module.diff_mode), run.warnings)
+
+
+if __name__ == "__main__":
+    main()
