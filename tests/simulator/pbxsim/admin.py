@@ -70,6 +70,17 @@ def _advance_clock(sim, body, query, arg):
     return Response(200, {"offset": sim.clock.offset})
 
 
+def _set_registration(sim, body, query, arg):
+    if not isinstance(body, dict):
+        return error(400, "admin: body must be an object: {device, contact_address, real_address, registration_id, "
+                          "interval, expires_in, renew}", "bad_request")
+    return Response(200, sim.set_registration(arg, **body))
+
+
+def _clear_registration(sim, body, query, arg):
+    return Response(200, {"removed": sim.clear_registration(arg, query.get("registration_id"))})
+
+
 def _set_phone(sim, body, query, arg):
     if not isinstance(body, dict):
         return error(400, "admin: body must be an object", "bad_request")
@@ -89,17 +100,19 @@ ENDPOINTS = {
     "advance-clock": {"POST": _advance_clock},
     "extensions": {"GET": lambda sim, b, q, a: Response(200, sim.extensions())},
     "phone": {"GET": lambda sim, b, q, a: Response(200, sim.phone(a)), "PUT": _set_phone},
+    "registration": {"GET": lambda sim, b, q, a: Response(200, sim.registrations(a)), "POST": _set_registration,
+                     "DELETE": _clear_registration},
 }
-_PHONE = re.compile(r"^phone/([0-9]+)$")
+_PER_PHONE = re.compile(r"^(phone|registration)/([0-9]+)$")
 
 
 def handle(sim, method, path, query, raw):
     rel = path[len(PREFIX):].rstrip("/") if path.startswith(PREFIX) else ""
     arg = None
-    m = _PHONE.match(rel)
+    m = _PER_PHONE.match(rel)
     if m:
-        rel, arg = "phone", m.group(1)
-    elif rel == "phone":
+        rel, arg = m.group(1), m.group(2)
+    elif rel in ("phone", "registration"):
         rel = ""
     methods = ENDPOINTS.get(rel)
     if methods is None:

@@ -8,9 +8,9 @@ import hmac
 import json
 import re
 import threading
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
-from . import fields
+from . import fields, registrations
 from .readings import DEFAULTS as DEFAULT_READINGS
 from .state import Account, EXT_FIELDS
 
@@ -19,12 +19,24 @@ OAUTH_TOKEN = "/oauth/token"
 MAX_BODY = 1024 * 1024
 
 _INT_RE = re.compile(r"^[0-9]+$")
+# (route name, path below the prefix, methods). Three routes exist only under a reading (see _match):
+# "registrations" (registration_bulk "extension"), "registrations_client" (registration_bulk "client"), and
+# "registration_one" follows registration_id_slash. "registrations" comes before "extension", which would
+# otherwise read "registration" as an extension id.
 _ROUTES = (
     ("user", re.compile(r"^user/$"), ("GET",)),
     ("extensions", re.compile(r"^client/(?P<ref>[^/]+)/extension/$"), ("GET",)),
+    ("registrations_client", re.compile(r"^client/(?P<ref>[^/]+)/registration/$"), ("GET",)),
     ("phone", re.compile(r"^extension/(?P<ref>[^/]+)/phone/$"), ("GET", "PUT")),
+    ("registration", re.compile(r"^extension/(?P<ref>[^/]+)/registration/$"), ("GET", "DELETE")),
+    ("registration_one", re.compile(r"^extension/(?P<ref>[^/]+)/registration/(?P<rid>[^/]+)(?P<slash>/?)$"),
+     ("DELETE",)),
+    ("registrations", re.compile(r"^extension/registration/$"), ("GET",)),
     ("extension", re.compile(r"^extension/(?P<ref>[^/]+)/$"), ("GET",)),
 )
+# the budget a route spends under the reading rate_limit_scope "resource" (state.RESOURCES)
+_RESOURCE_OF = {"registration_one": "registration", "registrations": "registration",
+                "registrations_client": "registration"}
 
 
 class Response:
@@ -146,7 +158,7 @@ class Api:
             acc = self.account
             now = self.clock.now()
             ti = acc.token_info(bearer_token(headers) or "")
-            resource = _resource(path[len(API_PREFIX):]) if path.startswith(API_PREFIX) else None
+            resource = _resource(path[len(API_PREFIX):], self.readings) if path.startswith(API_PREFIX) else None
             if ti:
                 win = acc.window(ti[1]["client_id"], ti[0]["app_id"], resource)
             else:
@@ -156,11 +168,13 @@ class Api:
             return win.headers(now)
 
     # ---- entry point --------------------------------------------------------------------
-    def handle(self, method, path, query, headers, raw):
+    def handle(self, method, path, query, headers, raw, multi=None):
+        """``query``: each parameter's last value; ``multi``: every value of each (for repeated parameters;
+        None when the caller has only ``query``)."""
         if path == OAUTH_TOKEN or path.startswith("/oauth/"):
             return self._oauth(method, path, query, headers, raw)
         if path.startswith(API_PREFIX):
-            return self._api(method, path[len(API_PREFIX):], query, headers, raw)
+            return self._api(method, path[len(API_PREFIX):], query, headers, raw, multi)
         return error(404, "Not found: %s" % path, "not_found")
 
     # ---- OAuth --------------------------------------------------------------------------
@@ -234,10 +248,10 @@ class Api:
         return form, None
 
     # ---- /api/ver1.0/ -------------------------------------------------------------------
-    def _api(self, method, rel, query, headers, raw):
+    def _api(self, method, rel, query, headers, raw, multi=None):
         token = bearer_token(headers)
-        route = _match(rel)
-        resource = route[0] if route else "other"
+        route = _match(rel, self.readings)
+        resource = _RESOURCE_OF.get(route[0], route[0]) if route else "other"
         with self.lock:
             acc = self.account
             now = self.clock.now()
@@ -257,7 +271,7 @@ class Api:
                              "rate_limit_exceeded", rl)
             if user["blocked"]:
                 return error(403, "User %s is blocked" % user["login"], "user_blocked", rl)
-            resp = self._route(route, method, rel, query, headers, raw, app, user)
+            resp = self._route(route, method, rel, query, headers, raw, app, user, multi)
         resp.headers.update(rl)
         return resp
 
@@ -269,9 +283,13 @@ class Api:
             return "client %s for the %s resource" % (user["client_id"], resource)
         return "client %s" % user["client_id"]
 
-    def _route(self, route, method, rel, query, headers, raw, app, user):
+    def _route(self, route, method, rel, query, headers, raw, app, user, multi=None):
         if route is None:
-            hint = " (paths end with a slash)" if not rel.endswith("/") and _match(rel + "/") else ""
+            hint = ""
+            if not rel.endswith("/") and _match(rel + "/", self.readings):
+                hint = " (paths end with a slash)"
+            elif rel.endswith("/") and _match(rel[:-1], self.readings):
+                hint = " (this path has no trailing slash)"
             return error(404, "Not found: %s%s%s" % (API_PREFIX, rel, hint), "not_found")
         name, m, methods = route
         if method not in methods:
@@ -283,9 +301,19 @@ class Api:
             return self._extensions(user, m.group("ref"), query)
         if name == "extension":
             return self._extension(user, m.group("ref"))
-        if method == "GET":
-            return self._phone_get(user, m.group("ref"))
-        return self._phone_put(app, user, m.group("ref"), headers, raw)
+        if name == "phone":
+            if method == "GET":
+                return self._phone_get(user, m.group("ref"))
+            return self._phone_put(app, user, m.group("ref"), headers, raw)
+        if name == "registration":
+            if method == "GET":
+                return self._registration_get(user, m.group("ref"))
+            return self._registration_delete(app, user, m.group("ref"), None)
+        if name == "registration_one":
+            return self._registration_delete(app, user, m.group("ref"), unquote(m.group("rid")))
+        if name == "registrations_client":
+            return self._registrations_bulk(user, m.group("ref"), query, multi)
+        return self._registrations_bulk(user, None, query, multi)
 
     def _user(self, user):
         keys = ("id", "login", "client_id", "extension_id", "extension_group_id", "access", "admin",
@@ -304,26 +332,30 @@ class Api:
             return error(404, "Client %s not found" % cid, "client_not_found")
         if cid != user["client_id"]:
             return error(403, "Access denied to client %s" % cid, "access_denied")
+        ints, err = _query_ints(query, (("extension_group_id", 0),))
+        if err:
+            return err
+        start, per_page, err = self._paging(query)
+        if err:
+            return err
+        return Response(200, self._list_page(user, cid, query, ints.get("extension_group_id"), start, per_page))
+
+    def _paging(self, query):
+        """(start, per_page, None) from page/per_page under the paging readings, or (None, None, error)."""
         r = self.readings
-        ints = {}
-        checked = (("per_page", 1), ("extension_group_id", 0)) + (() if r.ignore_page else (("page", 1),))
-        for key, minimum in checked:
-            if key in query:
-                v = query[key]
-                if not _INT_RE.match(v) or int(v) < minimum:
-                    return error(400, "Query parameter %s must be an integer >= %d, got %r" % (key, minimum, v),
-                                 "validation_error")
-                ints[key] = int(v)
+        checked = (("per_page", 1),) + (() if r.ignore_page else (("page", 1),))
+        ints, err = _query_ints(query, checked)
+        if err:
+            return None, None, err
         per_page = ints.get("per_page")
         if per_page is None:
             per_page = min(r.per_page_default, r.per_page_max)
         elif per_page > r.per_page_max:
             if r.per_page_over_max == "reject":
-                return error(400, "Query parameter per_page must be at most %d, got %d" % (r.per_page_max, per_page),
-                             "validation_error")
+                return None, None, error(400, "Query parameter per_page must be at most %d, got %d"
+                                         % (r.per_page_max, per_page), "validation_error")
             per_page = r.per_page_max
-        start = (ints.get("page", 1) - 1) * per_page  # no "page" under the reading ignore_page
-        return Response(200, self._list_page(user, cid, query, ints.get("extension_group_id"), start, per_page))
+        return (ints.get("page", 1) - 1) * per_page, per_page, None  # no "page" under the reading ignore_page
 
     def _list_page(self, user, cid, query, fgroup, start, per_page):
         acc = self.account
@@ -394,12 +426,20 @@ class Api:
         r = self.readings
         return r.shape_phone(view) if r.shapes_phone else view
 
-    def _phone_put(self, app, user, ref, headers, raw):
+    @staticmethod
+    def _write_access(app, user):
+        """The 403 of an application below "All" or a read-only user, or None."""
         if app["access"] != "All":
             return error(403, "Application %s has access level %r; changing configuration needs \"All\""
                          % (app["app_id"], app["access"]), "app_access_type_deny")
         if user["access"] != "full":
             return error(403, "User %s has read-only access" % user["login"], "user_access_type_deny")
+        return None
+
+    def _phone_put(self, app, user, ref, headers, raw):
+        err = self._write_access(app, user)
+        if err:
+            return err
         ext, err = self._phone_ext(user, ref)
         if err:
             return err
@@ -415,20 +455,129 @@ class Api:
         clean, errors = fields.validate_update(body, ignore_readonly=r.readonly_in_put == "ignore")
         if errors:
             return error(400, fields.format_errors(errors), "validation_error")
+        stored = self.account.phones[ext["id"]]
+        logout = any(n in clean and clean[n] != stored.get(n) for n in registrations.LOGOUT_FIELDS)
         self.account.update_phone(ext["id"], r.store_sounds(clean), sync_inactive=r.bundle_sync_inactive)
+        if logout:  # the handset keeps its old settings: its registrations lapse (README, "Registrations")
+            self.account.regs.log_out(ext["id"], self.clock.now(), r.reregister_after)
         return Response(200, self._phone_answer(ext["id"]))
 
+    # ---- registrations ------------------------------------------------------------------
+    def reg_info(self, ext_id):
+        return registrations.reg_info(self.account.regs, ext_id, self.clock.now(), self.readings)
 
-def _match(rel):
-    """(route name, match, methods) of a path below the API prefix, or None."""
+    def _registration_get(self, user, ref):
+        ext, err = self._phone_ext(user, ref)
+        if err:
+            return err
+        return Response(200, self.reg_info(ext["id"]))
+
+    def _registration_delete(self, app, user, ref, registration_id):
+        """DELETE one registration (registration_id) or every registration of the extension (None): 204."""
+        err = self._write_access(app, user)
+        if err:
+            return err
+        ext, err = self._phone_ext(user, ref)
+        if err:
+            return err
+        book, now, again = self.account.regs, self.clock.now(), self.readings.delete_reregisters
+        if registration_id is None:
+            book.delete_all(ext["id"], now, again)
+            return Response(204)
+        reg = book.find(ext["id"], registration_id, now)
+        if reg is None:
+            return error(404, "Registration %s of extension %s not found" % (registration_id, ext["id"]),
+                         "not_found")
+        book.delete(ext["id"], reg, now, again)
+        return Response(204)
+
+    def _registrations_bulk(self, user, ref, query, multi):
+        """The registrations of many phone extensions at once (readings registration_bulk, _select, _shape)."""
+        acc, r = self.account, self.readings
+        if ref is None or ref == "@me":  # /extension/registration/: the user's own client
+            cid = user["client_id"]
+        elif _INT_RE.match(ref) and int(ref) in acc.clients:
+            cid = int(ref)
+        else:
+            return error(404, "Client %s not found" % ref, "client_not_found")
+        if cid != user["client_id"]:
+            return error(403, "Access denied to client %s" % cid, "access_denied")
+        phones = [eid for eid in acc.ext_ids if acc.extensions[eid]["type"] == "phone"
+                  and acc.extensions[eid]["client_id"] == cid and acc.in_scope(user, acc.extensions[eid])]
+        if r.registration_bulk_select == "pages":
+            start, per_page, err = self._paging(query)
+            if err:
+                return err
+            phones = phones[start:start + per_page]
+        elif r.registration_bulk_select == "ids":
+            wanted, err = self._block_ids(query, multi)
+            if err:
+                return err
+            phones = [eid for eid in phones if eid in wanted]
+        infos = [self.reg_info(eid) for eid in phones]
+        if r.registration_bulk_shape == "map":
+            return Response(200, {str(i["extension_id"]): i for i in infos})
+        return Response(200, infos)
+
+    def _block_ids(self, query, multi):
+        """The extension ids of a block (reading registration_bulk_select "ids"): extension_id repeated and/or
+        separated by commas; at most per_page_max of them (per_page_over_max: the first ones, or 400)."""
+        r = self.readings
+        values = multi.get("extension_id", []) if multi is not None else (
+            [query["extension_id"]] if "extension_id" in query else [])
+        ids = []
+        for v in values:
+            for part in v.split(","):
+                part = part.strip()
+                if not _INT_RE.match(part):
+                    return None, error(400, "Query parameter extension_id must be extension ids (integers), "
+                                            "repeated or separated by commas, got %r" % v, "validation_error")
+                if int(part) not in ids:
+                    ids.append(int(part))
+        if not ids:
+            return None, error(400, "Query parameter extension_id is required: the ids of the extensions of this "
+                                    "block, repeated or separated by commas", "validation_error")
+        if len(ids) > r.per_page_max:
+            if r.per_page_over_max == "reject":
+                return None, error(400, "Query parameter extension_id names %d extensions; at most %d a block"
+                                   % (len(ids), r.per_page_max), "validation_error")
+            ids = ids[:r.per_page_max]
+        return set(ids), None
+
+
+def _query_ints(query, checked):
+    """({key: int}, None) for the integer query parameters named in checked ((key, minimum), ...), or
+    (None, a 400)."""
+    ints = {}
+    for key, minimum in checked:
+        if key in query:
+            v = query[key]
+            if not _INT_RE.match(v) or int(v) < minimum:
+                return None, error(400, "Query parameter %s must be an integer >= %d, got %r" % (key, minimum, v),
+                                   "validation_error")
+            ints[key] = int(v)
+    return ints, None
+
+
+def _match(rel, readings=DEFAULT_READINGS):
+    """(route name, match, methods) of a path below the API prefix under these readings, or None."""
     for name, rx, methods in _ROUTES:
         m = rx.match(rel)
-        if m:
-            return name, m, methods
+        if not m:
+            continue
+        if name == "registrations" and readings.registration_bulk != "extension":
+            continue
+        if name == "registrations_client" and readings.registration_bulk != "client":
+            continue
+        if name == "registration_one":
+            slash = readings.registration_id_slash
+            if (slash == "without" and m.group("slash")) or (slash == "with" and not m.group("slash")):
+                continue
+        return name, m, methods
     return None
 
 
-def _resource(rel):
+def _resource(rel, readings=DEFAULT_READINGS):
     """The resource a path counts against under the reading rate_limit_scope "resource"."""
-    route = _match(rel)
-    return route[0] if route else "other"
+    route = _match(rel, readings)
+    return _RESOURCE_OF.get(route[0], route[0]) if route else "other"

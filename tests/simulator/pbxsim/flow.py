@@ -23,12 +23,13 @@ ODD_BODIES = {
 
 
 class Request:
-    __slots__ = ("method", "path", "query", "headers", "raw", "faulted", "is_api")
+    __slots__ = ("method", "path", "query", "headers", "raw", "faulted", "is_api", "multi")
 
-    def __init__(self, method, path, query, headers, raw, faulted):
+    def __init__(self, method, path, query, headers, raw, faulted, multi=None):
         self.method = method
         self.path = path
         self.query = query  # unmasked: the token endpoint may read client_secret from it
+        self.multi = multi  # every value of each query parameter (repeated ones), or None
         self.headers = headers
         self.raw = raw
         self.faulted = faulted  # /api or /oauth: faults and gates apply
@@ -119,7 +120,7 @@ def _enter(sim, req):
 
 
 def real(api, req):
-    resp = api.handle(req.method, req.path, req.query, req.headers, req.raw)
+    resp = api.handle(req.method, req.path, req.query, req.headers, req.raw, req.multi)
     return Outcome(resp, None, 200 <= resp.status < 300)
 
 

@@ -3,6 +3,9 @@
 Credentials, clients, users and extension groups 51-53 are those of the demo seed, so the same
 applications (demo-app, callapi-app, readonly-app, ext-app, group-app, other-app) work. Extension
 ids run from 1001 upwards (number 100 upwards, so 1001 is "000*100", the ext-app user's phone).
+About 70% of the active phones are registered (a desk phone or a softphone, some both), about 8% hold an
+expired registration; registrations come from a random stream of their own, so the rest of a seed is the same
+as before they existed.
 """
 
 import json
@@ -23,6 +26,22 @@ LAST = ("Petrov", "Ivanova", "Smirnova", "Kuznetsov", "Sokolova", "Morozov", "Po
         "Golubev", "Vinogradova", "Bogdanov", "Vorobyova", "Fedoseev", "Mikhailova", "Zaitsev",
         "Belov", "Tarasova", "Komarov", "Orlov", "Kiseleva", "Makarov", "Andreeva", "Nikitin")
 OTHER_TYPES = (("queue", "Queue"), ("ivr", "Menu"), ("fax", "Fax"), ("conference", "Conference"))
+# user agents of real handsets and softphones, as their firmware sends them
+DESK_PHONES = (
+    "Yealink SIP-T46U 108.86.0.50", "Yealink SIP-T54W 96.86.0.70", "Yealink SIP-T31P 124.86.0.40",
+    "Yealink SIP-T46G 28.83.0.120", "Yealink SIP-T33G 124.86.0.75",
+    "Grandstream GXP2170 1.0.11.23", "Grandstream GRP2614 1.0.5.67", "Grandstream GXP1625 1.0.7.25",
+    "Cisco/SPA504G-7.6.2c", "Cisco/SPA303-7.6.2b",
+    "snom D785/10.1.141.13", "snom D735/10.1.159.12", "snom D717/10.1.127.10",
+    "PolycomVVX-VVX_450-UA/6.4.6.2614", "PolycomVVX-VVX_411-UA/6.4.3.5017",
+    "Fanvil X4U 2.12.17.12", "Gigaset N670 IP PRO/83.V2.33.0",
+)
+SOFTPHONES = (
+    "MicroSIP/3.21.3", "Zoiper rv2.10.19.5", "Zoiper rv2.10.20.3", "Linphone Desktop/5.2.4 (belle-sip/5.2.94)",
+    "Bria 6 release 6.8.1 stamp 111372", "Telephone 1.6",
+)
+INTERVALS = (3600, 3600, 3600, 1800, 600)
+SOFT_INTERVALS = (600, 300, 120)
 DRIFTS = (
     {"record_enabled": False},
     {"geo_list": "*"},
@@ -39,10 +58,36 @@ DRIFTS = (
 )
 
 
+def _registration(rrng, status):
+    """A phone's `registration:` (a list), or None: never registered."""
+    roll = rrng.random()
+    if status == "blocked":
+        if roll < 0.5:
+            return [{"device": rrng.choice(DESK_PHONES), "interval": 3600,
+                     "expires_in": -rrng.randrange(86400, 90 * 86400)}]
+        return None
+    if roll < 0.70:
+        if rrng.random() < 0.8:
+            device, interval = rrng.choice(DESK_PHONES), rrng.choice(INTERVALS)
+        else:
+            device, interval = rrng.choice(SOFTPHONES), rrng.choice(SOFT_INTERVALS)
+        regs = [{"device": device, "interval": interval, "expires_in": rrng.randrange(1, interval + 1)}]
+        if rrng.random() < 0.15:
+            interval = rrng.choice(SOFT_INTERVALS)
+            regs.append({"device": rrng.choice(SOFTPHONES), "interval": interval,
+                         "expires_in": rrng.randrange(1, interval + 1)})
+        return regs
+    if roll < 0.78:
+        return [{"device": rrng.choice(DESK_PHONES + SOFTPHONES), "interval": 3600,
+                 "expires_in": -rrng.randrange(60, 30 * 86400)}]
+    return None
+
+
 def generate(extensions=10000, bundles=50, random_seed=1):
     if extensions < 1:
         raise ValueError("--extensions must be >= 1")
     rng = random.Random(random_seed)
+    rrng = random.Random("registrations-%d" % random_seed)  # its own stream: the rest of the seed is unchanged
     demo = read_seed_file(DEFAULT_SEED)
     client = demo["clients"][0]
     cid = client["id"]
@@ -84,6 +129,9 @@ def generate(extensions=10000, bundles=50, random_seed=1):
                 phone["vm_mailto"] = "user%d@acme.example" % number
             if phone:
                 e["phone"] = phone
+            regs = _registration(rrng, status)
+            if regs:
+                e["registration"] = regs
             phones.append(eid)
         exts.append(e)
 

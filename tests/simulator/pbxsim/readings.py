@@ -1,7 +1,8 @@
 """Readings: switches for what the vendor leaves open (api-notes.md, "Readings the vendor leaves open").
 
 Each switch has a default that is the simulator's historical behaviour, so a simulator started without
-readings behaves as before. A readings mapping is checked here (unknown names and bad values raise
+readings behaves as before (the registration switches, which came with that resource, default to the most
+literal reading of the vendor's page). A readings mapping is checked here (unknown names and bad values raise
 ``ReadingsError``, a ``ValueError``) and turned into a ``Readings`` object: immutable, replaced as a whole
 when a switch changes, so the request path reads it without a lock.
 
@@ -106,6 +107,23 @@ SWITCHES = {s.name: s for s in (
            "whether the token answer holds expires_in"),
     Switch("oauth_max_connections", 6, "null / integer >= 1 (0 = null)", _int(1, nullable=True, zero_is_null=True),
            "the documented 6 concurrent /oauth connections"),
+    # registrations (vendor page "Internal Number Registration (/registration/)")
+    Switch("registration_expires", "timestamp", '"timestamp" / "seconds_left"', _choice("timestamp", "seconds_left"),
+           "expires: the table's \"date (UTC)\" of type long, or the example's 699"),
+    Switch("registration_device", "string", '"string" / "object"', _choice("string", "object"),
+           "device: the example's string, or the table's type object"),
+    Switch("reregister_after", None, "null / integer >= 0 (seconds)", _int(0, nullable=True),
+           "whether devices logged out by a PUT of auth_type/password/static_reg_address register again"),
+    Switch("delete_reregisters", False, "true / false", _bool,
+           "whether a device whose registration was deleted registers again at its next renewal"),
+    Switch("registration_bulk", "extension", '"extension" / "client" / "none"',
+           _choice("extension", "client", "none"), "where the registrations of many extensions are read"),
+    Switch("registration_bulk_select", "pages", '"pages" / "ids" / "all"', _choice("pages", "ids", "all"),
+           "what a block of the bulk read is"),
+    Switch("registration_bulk_shape", "list", '"list" / "map"', _choice("list", "map"),
+           "the bulk answer: an array of RegInfo, or an object keyed by extension id"),
+    Switch("registration_id_slash", "without", '"without" / "with" / "either"',
+           _choice("without", "with", "either"), "the trailing slash of DELETE .../registration/{registration_id}"),
 )}
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import fields, readings
+from . import fields, readings, registrations
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SEED = PACKAGE_DIR.parent / "seeds" / "demo.yml"
@@ -30,7 +30,7 @@ APP_KEYS = {"app_id", "secret", "access", "user", "name"}
 GROUP_KEYS = {"id", "client_id", "name"}
 EXT_KEYS = {"id", "number", "name", "label", "type", "status", "domain", "create_date", "client_id",
             "extension_group_id", "caller_id_name", "dial_rule_id", "dial_rule_limit",
-            "extra_params", "phone"}
+            "extra_params", "phone", "registration"}
 BUNDLE_KEYS = {"main", "members", "active"}
 
 
@@ -158,7 +158,7 @@ def _extensions(extensions, out):
     clients = {c["id"]: c for c in out["clients"]}
     group_client = {g["id"]: g["client_id"] for g in out["extension_groups"]}
     first_client = out["clients"][0]["id"]
-    result, seen, names = [], set(), set()
+    result, seen, names, reg_ids = [], set(), set(), set()
     for e in extensions:
         _keys("extension", e, EXT_KEYS)
         eid = _int("extension", e.get("id"), "id")
@@ -172,8 +172,35 @@ def _extensions(extensions, out):
         if ext["name"] in names:
             raise SeedError("extension %s: duplicate name %s" % (eid, ext["name"]))
         names.add(ext["name"])
+        for spec in ext["registration"]:
+            rid = spec.get("registration_id")
+            if rid is not None:
+                if rid in reg_ids:
+                    raise SeedError("extension %s: duplicate registration_id %s" % (eid, rid))
+                reg_ids.add(rid)
         result.append(ext)
     return result
+
+
+def _registrations(where, value, etype, status):
+    """An extension's `registration:`: one mapping or a list of them (phones only)."""
+    if value is None:
+        return []
+    if etype != "phone":
+        raise SeedError("%s: only phone extensions have registrations" % where)
+    items = [value] if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        raise SeedError("%s: registration must be a mapping or a list of mappings" % where)
+    out = []
+    for item in items:
+        try:
+            spec = registrations.check_spec(item)
+        except ValueError as exc:
+            raise SeedError("%s: %s" % (where, exc))
+        if status == "blocked" and spec["expires_in"] > 0:
+            raise SeedError("%s: a blocked extension cannot register (give expires_in <= 0: an expired one)" % where)
+        out.append(spec)
+    return out
 
 
 def _extension(e, eid, client, group_client):
@@ -213,6 +240,7 @@ def _extension(e, eid, client, group_client):
         "dial_rule_id": e.get("dial_rule_id"), "dial_rule_limit": e.get("dial_rule_limit"),
         "extra_params": e.get("extra_params"),
         "phone": ({k: v for k, v in phone.items() if k != "label"} if phone else {}) if etype == "phone" else None,
+        "registration": _registrations(where, e.get("registration"), etype, status),
     }
 
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import admin, flow
 from . import readings as readings_mod
+from . import registrations as registrations_mod
 from . import tls as tls_mod
 from .api import MAX_BODY, Api, error
 from .faults import Faults
@@ -202,7 +203,8 @@ class _Handler(BaseHTTPRequestHandler):
         t0 = time.perf_counter()
         split = urlsplit(self.path)
         path = split.path
-        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        multi = parse_qs(split.query, keep_blank_values=True)
+        query = {k: v[-1] for k, v in multi.items()}
         log_query = query
         if "client_secret" in query:  # never let a secret reach the log
             log_query = dict(query, client_secret="***")
@@ -218,7 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(admin.handle(sim, method, path, query, raw), use_gzip, method)
             return
 
-        req = flow.Request(method, path, query, self.headers, raw, bool(_FAULTED.match(path)))
+        req = flow.Request(method, path, query, self.headers, raw, bool(_FAULTED.match(path)), multi)
         app_id, log_body = sim._api.describe(path, self.headers, raw, query)
         out = flow.serve(sim, req)
         resp = out.resp
@@ -387,6 +389,37 @@ class Simulator:
         with self._api.lock:
             self._api.account.set_phone_raw(self._phone_id(ext_id), props)
             return self._api.account.phone_view(self._phone_id(ext_id), with_secrets=True)
+
+    # ---- registrations ------------------------------------------------------------------
+    def registrations(self, ext_id):
+        """The phone's registrations as GET /extension/{id}/registration/ answers them now (current readings)."""
+        with self._api.lock:
+            return self._api.reg_info(self._phone_id(ext_id))
+
+    def set_registration(self, ext_id, device, contact_address=None, real_address=None, registration_id=None,
+                         interval=registrations_mod.DEFAULT_INTERVAL, expires_in=None, renew=True):
+        """Register a device on a phone extension (no checks of the extension's status or settings).
+
+        ``interval``: seconds between the device's renewals; ``expires_in``: seconds from now to the
+        registration's expiry (default: interval, i.e. it registered just now; <= 0: an expired registration,
+        lapsed that long ago); ``renew``: whether it renews itself at expiry (False: it lapses then).
+        An active one supersedes the phone's expired registrations. Answers the registration as an answer
+        shows it (current readings); a bad value raises ValueError, an unknown phone KeyError."""
+        spec = {"device": device, "contact_address": contact_address, "real_address": real_address,
+                "registration_id": registration_id, "interval": interval, "expires_in": expires_in, "renew": renew}
+        spec = registrations_mod.check_spec(spec)
+        with self._api.lock:
+            eid = self._phone_id(ext_id)
+            acc = self._api.account
+            now = self.clock.now()
+            reg = acc.regs.add(eid, acc.extensions[eid]["name"], spec, now)
+            return registrations_mod.render(reg, now, self._api.readings)
+
+    def clear_registration(self, ext_id, registration_id=None):
+        """Remove the phone's registrations (or only registration_id) outright: no re-registration follows.
+        Answers how many were removed."""
+        with self._api.lock:
+            return self._api.account.regs.clear(self._phone_id(ext_id), registration_id)
 
     def extensions(self):
         with self._api.lock:

@@ -6,11 +6,11 @@ import math
 import secrets
 import time
 
-from . import fields
+from . import fields, registrations
 
 RATE_WINDOW = 3600  # seconds: the vendor's limits are hourly
 # The /api resources, each with its own budget under the reading rate_limit_scope "resource".
-RESOURCES = ("user", "extensions", "extension", "phone", "other")
+RESOURCES = ("user", "extensions", "extension", "phone", "registration", "other")
 
 EXT_FIELDS = ("id", "name", "label", "type", "status", "domain", "create_date", "client_id",
               "extension_group_id", "caller_id_name", "dial_rule_id", "dial_rule_limit", "extra_params")
@@ -118,6 +118,12 @@ class Account:
                     self.phones[m][name] = copy.deepcopy(main_phone[name])
                 for name in fields.SYNC_EXTENSION:
                     self.extensions[m][name] = main_ext[name]
+        # SIP registrations: seeded relative to now (the start, or a reset)
+        self.regs = registrations.Book()
+        now = clock.now()
+        for e in seed["extensions"]:
+            for spec in e.get("registration") or ():
+                self.regs.add(e["id"], self.extensions[e["id"]]["name"], spec, now)
         self.tokens = {}
         self.default_limit = rate_limit
         self.rate_scope = "client"  # the reading rate_limit_scope; set by the API layer

@@ -18,6 +18,9 @@ DEFAULTS = {
     "per_page_over_max": "clamp", "ignore_page": False, "concurrency_429": None, "rate_limit_scope": "client",
     "readonly_in_put": "reject", "bundle_sync_inactive": True, "token_params_in_query": False,
     "token_expires_in": "send", "oauth_max_connections": 6,
+    "registration_expires": "timestamp", "registration_device": "string", "reregister_after": None,
+    "delete_reregisters": False, "registration_bulk": "extension", "registration_bulk_select": "pages",
+    "registration_bulk_shape": "list", "registration_id_slash": "without",
 }
 BAD = [
     ({"no_such_reading": 1}, "no_such_reading"),
@@ -38,6 +41,15 @@ BAD = [
     ({"token_params_in_query": 1}, "token_params_in_query"),
     ({"token_expires_in": "never"}, "token_expires_in"),
     ({"oauth_max_connections": -1}, "oauth_max_connections"),
+    ({"registration_expires": "date"}, "registration_expires"),
+    ({"registration_device": "dict"}, "registration_device"),
+    ({"reregister_after": -1}, "reregister_after"),
+    ({"reregister_after": 1.5}, "reregister_after"),
+    ({"delete_reregisters": "no"}, "delete_reregisters"),
+    ({"registration_bulk": "group"}, "registration_bulk"),
+    ({"registration_bulk_select": "offset"}, "registration_bulk_select"),
+    ({"registration_bulk_shape": "dict"}, "registration_bulk_shape"),
+    ({"registration_id_slash": True}, "registration_id_slash"),
 ]
 
 
