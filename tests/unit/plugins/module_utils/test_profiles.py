@@ -47,7 +47,7 @@ def test_every_problem_is_reported_at_once():
             {"profile": "desk", "match": {"label_regex": "Ivan"}},
         ], EXTENSIONS)
     problems = error.value.problems
-    assert problems[0].startswith("assignments[0].profile: 'nope' is not a profile")
+    assert problems[0].startswith("assignments[0].profile: 'nope' is not in profiles")
     assert "assignments[1].extensions: no extension is named '999' in this account" in problems
     assert any(p.startswith("assignments[2].match.name_regex: not a valid regular expression")
                for p in problems)
@@ -159,4 +159,21 @@ def test_summary_total_adds_up_accounts():
                            "c": summary([], False, msg="401 invalid_client")})
     assert (total["extensions"], total["drifted"], total["changed"], total["failed"]) == (4, 3, 2, 1)
     assert total["profiles"]["std"] == {"extensions": 3, "drifted": 2, "changed": 2, "failed": 0}
-    assert total["failed_accounts"] == ["c"] and set(total["accounts"]) == {"a", "b", "c"}
+    assert total["failed_accounts"] == {"c": "401 invalid_client"} and set(total["accounts"]) == {"a", "b", "c"}
+
+
+def test_match_and_extensions_agree_on_what_a_phone_is_when_the_listing_has_no_type():
+    listing = [{"id": 1001, "name": "000*100"}, {"id": 1002, "name": "000*101"},
+               {"id": 1003, "name": "000*600", "type": "queue"}]
+    items = plan_profiles({"std": {"record_enabled": True}},
+                          [{"profile": "std", "match": {"name_regex": "^10"}}], listing)
+    assert [item["extension_id"] for item in items] == [1001, 1002]
+    items = plan_profiles({"std": {"record_enabled": True}}, [{"profile": "std", "extensions": [1001, "101"]}], listing)
+    assert [item["extension_id"] for item in items] == [1001, 1002]
+
+
+def test_a_profile_named_by_a_number():
+    items = plan_profiles({1: {"hangup_timeout": 61}, "two": {"extends": 1}},
+                          [{"profile": 1, "extensions": [1001]}, {"profile": "two", "extensions": [1002]}],
+                          [{"id": 1001, "name": "000*100"}, {"id": 1002, "name": "000*101"}])
+    assert [(item["profile"], item["hangup_timeout"]) for item in items] == [("1", 61), ("two", 61)]
