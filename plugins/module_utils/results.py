@@ -10,15 +10,15 @@ module hands to Ansible. Secrets are masked here, on the way out.
 from __future__ import annotations
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
-from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import as_id
 
 
-def diff(current, desired, changes, header=None):
+def diff(outcome, header=None):
     """Ansible diff of the managed fields: before is the API's value, after the value the task leaves."""
+    current, desired, changes = outcome.current, outcome.target.desired, outcome.changes
     before = {name: current.get(name) for name in desired}
-    after = dict(before, **plan.put_body(desired, changes))
+    after = dict(before, **outcome.body)
     entry = {"before": F.mask(before), "after": F.mask(after)}
     for name in changes:
         if name in F.SECRET_NAMES:
@@ -30,10 +30,10 @@ def diff(current, desired, changes, header=None):
     return entry
 
 
-def drift(current, desired, changes):
+def drift(outcome):
     """``{field: {"before": ..., "after": ...}}`` of the changed fields, secrets masked (for reports)."""
-    entry = diff(current, desired, changes)
-    return {name: {"before": entry["before"][name], "after": entry["after"][name]} for name in changes}
+    entry = diff(outcome)
+    return {name: {"before": entry["before"][name], "after": entry["after"][name]} for name in outcome.changes}
 
 
 def entry(outcome):
@@ -49,7 +49,7 @@ def entry(outcome):
         "bundle_changes": {str(partner): list(names) for partner, names in outcome.bundle_effects.items()},
     }
     if outcome.changes and outcome.current is not None:
-        result["drift"] = drift(outcome.current, target.desired, outcome.changes)
+        result["drift"] = drift(outcome)
     if target.profile is not None:
         result["profile"] = target.profile
     return result
@@ -130,7 +130,7 @@ def _many(run, client, diff_mode):
     result.update(changed=any(o.changed for o in outcomes), stats=stats(client, outcomes),
                   extensions=[entry(o) for o in outcomes])
     if diff_mode:
-        result["diff"] = [diff(o.current, o.target.desired, o.changes, header=o.target.title)
+        result["diff"] = [diff(o, header=o.target.title)
                           for o in outcomes if o.changes and o.current is not None]
     return _with_failure(result, run)
 
@@ -182,7 +182,7 @@ def _single(outcome, diff_mode):
     if outcome.after is not None:
         result["properties"] = F.mask(dict(outcome.after))
     if diff_mode and outcome.current is not None:
-        result["diff"] = diff(outcome.current, target.desired, outcome.changes)
+        result["diff"] = diff(outcome)
     return result
 
 

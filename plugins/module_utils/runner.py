@@ -40,6 +40,7 @@ class Outcome:
     target: Target
     current: Optional[Mapping] = None  # the properties read; None when the read failed or was not made
     changes: tuple = ()  # the managed fields that differ, in table order
+    body: Mapping = field(default_factory=dict)  # what the PUT carries (or would): the changes' desired values
     after: Optional[Mapping] = None  # the PUT's answer, the prediction in check mode, or what was read
     changed: bool = False
     failed: bool = False
@@ -138,8 +139,7 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
         return Run(tuple(Outcome(t) for t in targets), refused=tuple(problems))
 
     outcomes, stopped = read_phones(client, tuple(Outcome(t) for t in targets), parallel)
-    outcomes = tuple(o if o.failed else replace(o, changes=tuple(plan.changes(o.current, o.target.desired)))
-                     for o in outcomes)
+    outcomes = tuple(o if o.failed else _planned(o) for o in outcomes)
     readable = [o for o in outcomes if not o.failed]
     problems = plan.bundle_conflicts(
         [(o.target.title_with_profile, o.target.extension_id, o.current, o.target.desired) for o in readable])
@@ -160,6 +160,12 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
 
     outcomes, stopped = _write(client, outcomes, parallel, check_mode, stopped)
     return Run(outcomes, warnings + tuple(o.note for o in outcomes if o.note), stopped=stopped)
+
+
+def _planned(outcome):
+    """The outcome with what differs and the PUT that would bring it to its desired values."""
+    changes = tuple(plan.changes(outcome.current, outcome.target.desired))
+    return replace(outcome, changes=changes, body=MappingProxyType(plan.put_body(outcome.target.desired, changes)))
 
 
 def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, check_mode=False):
@@ -192,9 +198,8 @@ def _write(client, outcomes, parallel, check_mode, stopped):
     ``(outcomes, the error that stopped the task, if one did)``.
     """
     def put(outcome):
-        body = plan.put_body(outcome.target.desired, outcome.changes)
         try:
-            after = MappingProxyType(client.put_phone(outcome.target.extension_id, body))
+            after = MappingProxyType(client.put_phone(outcome.target.extension_id, dict(outcome.body)))
         except ApiError as exc:
             if not exc.outcome_unknown:
                 raise

@@ -6,6 +6,8 @@ from hypothesis import given, strategies as st
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan, results
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import Outcome
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
 
 
 def desired(**options):
@@ -118,7 +120,7 @@ def test_only_managed_fields_that_differ_are_changes_in_table_order():
 def test_the_write_only_password_is_a_change_whenever_it_is_managed_and_never_shown():
     wanted = desired(password="S1p-secret", record_enabled=True)
     assert plan.changes({"record_enabled": True}, wanted) == ["password"]
-    entry = results.diff({"record_enabled": True}, wanted, ["password"])
+    entry = results.diff(planned({"record_enabled": True}, wanted))
     assert entry["after"]["password"] == F.MASK + " (changed)" and "S1p-secret" not in repr(entry)
     _desired, problems = F.desired_properties({}, ["password"])
     assert problems and "password cannot be null" in problems[0]
@@ -155,10 +157,17 @@ def test_applying_the_plan_leaves_nothing_to_change(current):
 
 # ---- diff and masking --------------------------------------------------------------------------------
 
+def planned(current, wanted):
+    """The outcome of one extension as the runner plans it: what differs, and the PUT's body."""
+    changes = tuple(plan.changes(current, wanted))
+    return Outcome(Target(index=0, given="1001", extension_id="1001", desired=wanted), current=current,
+                   changes=changes, body=plan.put_body(wanted, changes))
+
+
 def test_diff_shows_managed_fields_only_and_masks_secrets():
     current = {"record_enabled": False, "conference_pin": "1234", "label": "x", "replace_pin": "9"}
     wanted = desired(record_enabled=True, conference_pin="5678")
-    entry = results.diff(current, wanted, plan.changes(current, wanted), header="000*100 (id 1001)")
+    entry = results.diff(planned(current, wanted), header="000*100 (id 1001)")
     assert entry["before"] == {"record_enabled": False, "conference_pin": F.MASK}
     assert entry["after"] == {"record_enabled": True, "conference_pin": F.MASK + " (changed)"}
     assert entry["before_header"] == "000*100 (id 1001) (before)"
