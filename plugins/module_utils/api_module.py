@@ -15,12 +15,25 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.telphin.pbx.plugins.module_utils import connection as conn
 from ansible_collections.telphin.pbx.plugins.module_utils import results
+from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWriter
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import DEFAULT_PARALLEL, MAX_PARALLEL
 from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 
 PARALLEL_OPTION = dict(parallel=dict(type="int", default=DEFAULT_PARALLEL))
+# The network modules' convention (cisco.ios ios_config, ansible.netcommon): backup, backup_options.
+BACKUP_OPTIONS = dict(backup=dict(type="bool", default=False),
+                      backup_options=dict(type="dict", options=dict(dir_path=dict(type="path"),
+                                                                    filename=dict(type="str"))))
+
+
+def backup_writer(module):
+    """The writer of the run's backup when the task asks for one (``backup: true``), else None."""
+    if not module.params.get("backup"):
+        return None
+    options = module.params.get("backup_options") or {}
+    return BackupWriter(module.connection.base_url, options.get("dir_path"), options.get("filename"))
 
 
 class ApiModule:

@@ -109,6 +109,8 @@ def _common(client):
 
 def phone_properties_result(run, client, params, diff_mode):
     """The result of phone_properties: one target's fields, or ``extensions`` for a task of many."""
+    if params.get("restore_from"):
+        return _many(run, client, diff_mode)
     if params.get("extensions") is not None:
         result = _many(run, client, diff_mode)
         # Ansible echoes the module's arguments in every result; for thousands of items that doubles the
@@ -136,6 +138,8 @@ def _many(run, client, diff_mode):
 
 
 def _with_failure(result, run):
+    if run.backup_path:
+        result["backup_path"] = run.backup_path
     if run.refused:
         result.update(failed=True, problems=list(run.refused),
                       msg="Nothing was written: " + "; ".join(run.refused))
@@ -154,6 +158,8 @@ def phone_profiles_result(run, client, params, check_mode, diff_mode):
     """The result of phone_profiles: ``extensions`` (each with its profile), ``summary``, ``stats``, ``diff``."""
     result = _many(run, client, diff_mode)
     result["summary"] = summary(result["extensions"], check_mode, result.get("msg", ""))
+    if run.backup_path:
+        result["summary"]["backup_path"] = run.backup_path
     result["invocation"] = {"module_args": _profiles_invocation(params)}
     return result
 

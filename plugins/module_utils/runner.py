@@ -57,6 +57,7 @@ class Run:
     warnings: tuple = ()
     refused: tuple = ()  # when set, nothing was written
     stopped: Optional[str] = None  # the error that stopped the task, said once
+    backup_path: Optional[str] = None  # the backup of what was read, written before the first write
 
 
 def _failed(outcome, msg):
@@ -129,8 +130,14 @@ def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters)
     return Run(outcomes, stopped=stopped)
 
 
-def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mode=False, allow_partial=False):
-    """Bring every target's managed fields to their desired values: a :class:`Run`."""
+def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mode=False, allow_partial=False,
+                           backup=None):
+    """Bring every target's managed fields to their desired values: a :class:`Run`.
+
+    ``backup(client, outcomes) -> path``, when given, is called once with what was read, after the plan is
+    known to be sound and before the first write (not in check mode, nor when nothing differs); if it
+    raises, nothing is written.
+    """
     if not targets:
         return Run((), warnings=("extensions is empty: there is nothing to do.",))
     targets, problems = resolve_names(client, targets)
@@ -158,8 +165,15 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     elif shortfall:
         warnings += (shortfall + "; allow_partial is set, so the writes go ahead until the API refuses them.",)
 
+    backup_path = None
+    if backup is not None and writes and not check_mode and not stopped:
+        try:
+            backup_path = backup(client, outcomes)
+        except Exception as exc:  # BackupError, or the /user/ read failing: no write without a backup
+            return Run(outcomes, warnings, refused=("no backup, so nothing was written: %s" % exc,))
     outcomes, stopped = _write(client, outcomes, parallel, check_mode, stopped)
-    return Run(outcomes, warnings + tuple(o.note for o in outcomes if o.note), stopped=stopped)
+    return Run(outcomes, warnings + tuple(o.note for o in outcomes if o.note), stopped=stopped,
+               backup_path=backup_path)
 
 
 def _planned(outcome):
@@ -168,7 +182,7 @@ def _planned(outcome):
     return replace(outcome, changes=changes, body=MappingProxyType(plan.put_body(outcome.target.desired, changes)))
 
 
-def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, check_mode=False):
+def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, check_mode=False, backup=None):
     """The profiles brought to the account: one listing, the assignments matched, then one run of the
     phases above over every extension they select. A :class:`Run` whose targets carry their profile.
 
@@ -189,7 +203,7 @@ def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, che
         return Run((), refused=tuple(problems))
     if not targets:
         return Run(())
-    return apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode)
+    return apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup)
 
 
 def _write(client, outcomes, parallel, check_mode, stopped):

@@ -11,7 +11,7 @@ short_description: Bring the account's phone extensions to standard profiles, or
 version_added: 1.1.0
 description:
   - Standard profiles (sets of phone terminal properties) and the assignments that say which extensions take
-    which profile, brought to one account in one step: the whole input is checked, the account is listed
+    which profile, brought to one account in one step. The whole input is checked, the account is listed
     once, the assignments are matched, and every selected extension is read, compared and written as
     M(telphin.pbx.phone_properties) does it, O(parallel) at a time, with one token.
   - Check mode is the audit. It reads and compares the same way and writes nothing.
@@ -32,6 +32,7 @@ author:
 extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
+  - telphin.pbx.backup
 attributes:
   check_mode:
     support: full
@@ -95,6 +96,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+backup_path:
+  description: The backup written before the first write (O(backup)).
+  returned: when O(backup) is true and the task wrote
+  type: str
+  sample: /home/admin/backups/phone_properties_7000_20261202T101500123456Z.yml
 changed:
   description: Whether any extension was (or, in check mode, would be) changed.
   returned: always
@@ -185,7 +191,8 @@ diff:
 
 from ansible_collections.telphin.pbx.plugins.module_utils import profiles as P
 from ansible_collections.telphin.pbx.plugins.module_utils import results
-from ansible_collections.telphin.pbx.plugins.module_utils.api_module import PARALLEL_OPTION, ApiModule
+from ansible_collections.telphin.pbx.plugins.module_utils.api_module import (
+    BACKUP_OPTIONS, PARALLEL_OPTION, ApiModule, backup_writer)
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_profiles
 
 
@@ -193,7 +200,7 @@ def argument_spec():
     # Free-form on purpose: the module checks every profile and assignment itself and reports every
     # problem at once, with its index and the closest name; Ansible's own check stops at the first.
     return dict(profiles=dict(type="dict", default={}), assignments=dict(type="list", elements="dict", default=[]),
-                **PARALLEL_OPTION)
+                **dict(PARALLEL_OPTION, **BACKUP_OPTIONS))
 
 
 def main():
@@ -204,8 +211,10 @@ def main():
     problems = module.input_problems(P.check(params["profiles"], params["assignments"]))
     if problems:
         module.finish(results.phone_profiles_refusal(problems, module.check_mode))
+    backup = backup_writer(module)
     run = module.run(lambda client: apply_profiles(client, params["profiles"], params["assignments"],
-                                                   parallel=params["parallel"], check_mode=module.check_mode))
+                                                   parallel=params["parallel"], check_mode=module.check_mode,
+                                                   backup=backup))
     module.finish(results.phone_profiles_result(run, module.client, params, module.check_mode,
                                                 module.diff_mode), run.warnings)
 

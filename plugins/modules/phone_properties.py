@@ -38,6 +38,7 @@ author:
 extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
+  - telphin.pbx.backup
 attributes:
   check_mode:
     support: full
@@ -49,7 +50,7 @@ options:
   extension_id:
     description:
       - The id of the one extension to manage, or C(@me) for the extension of an extension-level user.
-      - Exactly one of O(extension_id), O(extension_name) and O(extensions) is required.
+      - Exactly one of O(extension_id), O(extension_name), O(extensions) and O(restore_from) is required.
     type: str
   extension_name:
     description:
@@ -216,6 +217,17 @@ options:
         and all back off together when the API answers 429.
     type: int
     default: 16
+  restore_from:
+    description:
+      - The path of a backup (O(backup)) to restore instead of giving properties. Every writable field the
+        backup holds is brought back, on the extensions of the backup that differ now and no others, in one
+        run (O(parallel)); in check mode it says what it would change.
+      - Refused before any request when the file is not a backup of this collection, and, after C(/user/),
+        when it is the backup of another account (client id).
+      - The synchronized fields of a bundle are restored as one. A value the backup holds that the module
+        would never send (see the property options) is left as it is now, with a warning.
+      - Exclusive with O(extension_id), O(extension_name), O(extensions) and the property options.
+    type: path
   allow_partial:
     description:
       - Before the first write, the task compares the writes it needs with the remaining hourly request
@@ -498,6 +510,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+backup_path:
+  description: The backup written before the first write (O(backup)).
+  returned: when O(backup) is true and the task wrote
+  type: str
+  sample: /home/admin/backups/phone_properties_7000_20261202T101500123456Z.yml
 changed:
   description: Whether any extension was (or, in check mode, would be) changed.
   returned: always
@@ -601,12 +618,14 @@ diff:
   type: raw
 '''
 
+from ansible_collections.telphin.pbx.plugins.module_utils import backup as B
 from ansible_collections.telphin.pbx.plugins.module_utils import fields, results
-from ansible_collections.telphin.pbx.plugins.module_utils.api_module import PARALLEL_OPTION, ApiModule
+from ansible_collections.telphin.pbx.plugins.module_utils.api_module import (
+    BACKUP_OPTIONS, PARALLEL_OPTION, ApiModule, backup_writer)
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_phone_properties
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import targets_from_params
 
-TARGET_OPTIONS = ("extension_id", "extension_name", "extensions")
+TARGET_OPTIONS = ("extension_id", "extension_name", "extensions", "restore_from")
 
 
 def argument_spec():
@@ -628,7 +647,8 @@ def argument_spec():
         extensions=dict(type="list", elements="dict", options=item_options),
         reset=dict(type="list", elements="str", no_log=False),
         allow_partial=dict(type="bool", default=False),
-        **PARALLEL_OPTION
+        restore_from=dict(type="path"),
+        **dict(PARALLEL_OPTION, **BACKUP_OPTIONS)
     )
     spec.update(fields.argument_spec())
     return spec
@@ -637,11 +657,19 @@ def argument_spec():
 def main():
     module = ApiModule(argument_spec(), mutually_exclusive=[TARGET_OPTIONS], required_one_of=[TARGET_OPTIONS])
     params = module.params
-    targets, problems = targets_from_params(params)
-    module.check_input(problems)
-    run = module.run(lambda client: apply_phone_properties(
-        client, targets, parallel=params["parallel"], check_mode=module.check_mode,
-        allow_partial=params["allow_partial"]))
+    backup = backup_writer(module)
+    if params["restore_from"]:
+        given = [name for name in list(fields.WRITABLE_NAMES) + ["reset"] if params.get(name) is not None]
+        document, problems = B.read(params["restore_from"])
+        module.check_input(problems + ["%s: not with restore_from, which restores every field the backup holds"
+                                       % name for name in given])
+        run = module.run(lambda client: B.restore(client, document, params["parallel"], module.check_mode, backup))
+    else:
+        targets, problems = targets_from_params(params)
+        module.check_input(problems)
+        run = module.run(lambda client: apply_phone_properties(
+            client, targets, parallel=params["parallel"], check_mode=module.check_mode,
+            allow_partial=params["allow_partial"], backup=backup))
     module.finish(results.phone_properties_result(run, module.client, params, module.diff_mode), run.warnings)
 
 
