@@ -50,12 +50,23 @@ class ApiClient:
                                                 USER_AGENT, clock=self.transport.clock)
 
     def stats(self):
-        """Requests sent (by method and ``total``; token requests are ``POST``) and retries, as a snapshot."""
+        """Requests sent, by method and ``total`` (a retry is one more; the token requests are the ``POST``
+        count, as the API's own requests are GETs and PUTs), and retries, as a snapshot."""
         return self.transport.counters.snapshot()
+
+    def token_lifetime(self):
+        """``{expires_in, renewable}``: the lifetime in seconds the token endpoint gave the last token issued
+        (None before one is, when the answer did not say, or for a given ``access_token``), and whether the
+        client gets tokens itself, so that it can renew one after a 401."""
+        return dict(expires_in=self.token.expires_in, renewable=self.token.renewable)
 
     def rate_limit(self, path=None):
         """``{limit, remaining, reset}`` of the resource of ``path`` (default: the lowest seen), or None."""
         return self.transport.rate_limits.snapshot(path)
+
+    def rate_limits(self):
+        """``{resource: {limit, remaining, reset}}`` of every resource whose answers carried rate-limit headers."""
+        return self.transport.rate_limits.per_resource()
 
     def write_budget(self):
         """The budget the writes of phone properties draw on, as far as the answers told it."""
@@ -123,6 +134,13 @@ class ApiClient:
         Filters (``type``, ``status``, ``name``, ``extension_group_id``...) with a None value are not sent.
         """
         return Listing(self, client_id, filters, per_page).read()
+
+    def extension_page(self, page, per_page=None, client_id="@me", **filters):
+        """One page of the extension listing as the server serves it (``per_page`` None: the server's default).
+
+        For a probe of how the server pages; :meth:`list_extensions` reads the whole listing.
+        """
+        return Listing(self, client_id, filters).page(page, per_page)
 
 
 class Listing:

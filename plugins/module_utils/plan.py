@@ -3,8 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure functions, no I/O: current and desired values -> the changes, the PUT body, the bundle checks.
 
-This is the one place that decides what ``changed`` is. Check mode and a real run call the
-same functions with the same inputs; only the runner's write step differs.
+This is where what differs is decided, and so which extensions a run writes: check mode and a real run
+call the same functions with the same inputs; only the runner's write step differs. It is not the only
+place that decides ``changed``: the runner sets it from the write, an extension with changes being changed
+once its PUT is answered (in check mode, at once), not when the PUT fails; and when a write's answer is
+lost, the runner reads the extension back: changed when it holds the desired values or when a managed
+field moved (:func:`differing`).
 """
 
 from __future__ import annotations

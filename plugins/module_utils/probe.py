@@ -9,7 +9,6 @@ and ``findings`` says in words what was found and what the modules do about it.
 
 from __future__ import annotations
 
-from ansible_collections.telphin.pbx.plugins.module_utils.client import Listing
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.fields import FIELDS, FIELDS_BY_NAME, mask
@@ -28,27 +27,25 @@ def probe(client, extension_id=None):
         extension_id = next((ext.get("id") for ext in first_page if is_phone(ext)), None)
     phone_fields = probe_phone(client, extension_id) if extension_id is not None else None
     result = dict(user=user, listing=listing, phone_fields=phone_fields,
-                  token=dict(expires_in=client.token.expires_in, renewable=client.token.renewable),
-                  rate_limit=client.write_budget(),
-                  rate_limit_per_resource=client.transport.rate_limits.per_resource())
+                  token=client.token_lifetime(), rate_limit=client.write_budget(),
+                  rate_limit_per_resource=client.rate_limits())
     result["findings"] = findings(result)
     return result
 
 
 def probe_listing(client):
     """``(listing facts, the first page)``: the largest page, a too large per_page, whether page counts."""
-    listing = Listing(client, "@me", {})
     refused = []
     for per_page in PROBE_PAGE_SIZES:
         try:
-            first = listing.page(1, per_page)
+            first = client.extension_page(1, per_page)
             break
         except ApiError as exc:
             if exc.status != 400 or per_page == PROBE_PAGE_SIZES[-1]:
                 raise
             refused.append(per_page)
-    default = listing.page(1, None)
-    pages = [listing.page(page, 1) for page in (1, 2)]
+    default = client.extension_page(1)
+    pages = [client.extension_page(page, 1) for page in (1, 2)]
     honoured = None if not pages[1] else pages[0] != pages[1]
     return dict(page_size=len(first), asked=per_page, refused_page_sizes=refused, default_page_size=len(default),
                 page_honoured=honoured), first
@@ -75,8 +72,11 @@ def findings(result):
         said.append("The server answers 400 to per_page %s instead of serving fewer: the modules ask again "
                     "with smaller pages." % ", ".join(str(size) for size in listing["refused_page_sizes"]))
     if listing["page_honoured"] is False:
-        said.append("The server ignores the page parameter: a listing holds only its first page; name "
-                    "extensions by extension_id, which needs no listing, in accounts larger than a page.")
+        # As client.Listing.read decides: a repeated page is never taken for the end of the account.
+        said.append("The server ignores the page parameter (page 2 repeats page 1): a listing fails rather than "
+                    "pass its first page off as the whole account, unless that page held more than was asked "
+                    "for (the server then does not page at all); name extensions by extension_id, which needs "
+                    "no listing.")
     phone = result["phone_fields"]
     if phone and phone["missing"]:
         managed = [name for name in phone["missing"] if FIELDS_BY_NAME[name].writable]

@@ -66,7 +66,11 @@ class _Transient(Exception):
 
 
 class Counters:
-    """Requests sent by method, retries and token requests; read them with :meth:`snapshot`."""
+    """Requests sent by method (every attempt, so a retry is one more) and retries; read with :meth:`snapshot`.
+
+    There is no counter of token requests of its own: the token endpoint is the only one the client POSTs to,
+    so ``POST`` counts them.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -295,7 +299,11 @@ class Transport:
         self._wallclock = wallclock
 
     def send(self, method, path, headers, params=None, json_body=None, data=None, vital=False):
-        """The final answer (2xx parsed, 3xx or 4xx as it came), or ApiError when it failed for good.
+        """The final answer: a 2xx with its JSON parsed (None when empty), or a 4xx other than 429 with its
+        body (JSON, else text), for the caller to judge (the client renews a token after a 401). Else ApiError:
+        at once for a 3xx (the adapter follows no redirect, and one means api_url is wrong), a TLS error or a
+        429 that asks to wait longer than rate_limit_wait; after the retries for a 5xx, another 429, a 2xx
+        that is not JSON, a time-out or a connection error.
 
         ``vital``: every other request needs this one (the token), so its failing is an outage at once.
         """
