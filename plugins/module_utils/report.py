@@ -47,6 +47,9 @@ def as_markdown(report, account=""):
                                                       len(drifting), len(failed))]
     if report.get("msg"):
         lines += ["", "**%s**" % cell(report["msg"])]
+    if report.get("backup_path"):
+        lines += ["", "Backup of the extensions before the writes: %s (restore: ansible-playbook telphin.pbx.restore "
+                  "-e phone_profiles_restore_file=...)" % cell(report["backup_path"])]
     profiles = (report.get("summary") or {}).get("profiles") or {}
     if profiles:
         lines += ["", "| profile | extensions | drifted | changed | failed |", "|---|--:|--:|--:|--:|"]
@@ -76,7 +79,8 @@ def summary_line(summary, report_path):
         return "Nothing was read or written: the run failed (below); report %s" % report_path
     counts = ("%d drifting" % summary.get("drifted", 0) if summary.get("check_mode") else
               "%d drifted, %d changed" % (summary.get("drifted", 0), summary.get("changed", 0)))
-    return "%s of %d extensions%s: %s, %d failed%s; report %s" % (
+    return "%s of %d extensions%s: %s, %d failed%s; report %s%s" % (
         "Audit" if summary.get("check_mode") else "Run", summary.get("extensions", 0),
         " (%s)" % ", ".join(profiles) if profiles else "", counts, summary.get("failed", 0),
-        "; the run failed (below)" if summary.get("msg") else "", report_path)
+        "; the run failed (below)" if summary.get("msg") else "", report_path,
+        "; backup %s" % summary["backup_path"] if summary.get("backup_path") else "")

@@ -6,10 +6,14 @@ check mode; a backup of another account and a file that is no backup refused; a 
 file's mode; a backup that cannot be written; a change interrupted half-way, then restored.
 """
 
+import json
 import os
 import stat
 
+import yaml
+
 from conftest import api_requests, read_vars_file
+from test_collection_playbooks import custom_stats, playbook
 
 SOUNDS = ("hold_music", "ringback_sound", "vm_greeting")  # 0 and null are the same sound
 PHONES = list(range(1001, 1019))
@@ -133,3 +137,38 @@ def test_the_profiles_module_backs_up_and_says_where_in_its_summary(sim, play, t
     assert run.result["summary"]["backup_path"] == str(tmp_path / "before.yml")
     restore(play, tmp_path / "before.yml")
     assert sim.phone(1001)["hangup_timeout"] != 34
+
+
+def test_apply_backs_up_each_run_and_the_restore_playbook_brings_it_back(sim, tmp_path):
+    """telphin.pbx.apply backs up by default, keeps the newest N, names the file in the report and the
+    summary; telphin.pbx.restore undoes the run, and says in check mode what it would change."""
+    profiles = {"phone_profiles": {"std": {"hangup_timeout": 35, "label": "Desk"}},
+                "phone_profile_assignments": [{"profile": "std", "match": {"extension_group_id": 52}}]}
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profiles))
+    before = state(sim, range(1009, 1019))
+    paths = []
+    for hangup_timeout in (35, 36, 37):  # three runs that each change something: three backups, two kept
+        profiles["phone_profiles"]["std"]["hangup_timeout"] = hangup_timeout
+        (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profiles))
+        run = playbook(sim, tmp_path, "apply", "-e", "@profiles.yml", "-e", "phone_profiles_backup_keep=2",
+                       env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+        assert run.rc == 0, run
+        report = json.loads((tmp_path / "phone_profiles_report.json").read_text())
+        paths.append(report["backup_path"])
+        assert custom_stats(run.output)["phone_profiles_summary"]["accounts"]["localhost"]["backup_path"] == paths[-1]
+        assert "; backup %s" % paths[-1] in run.output
+    assert sorted(str(p) for p in (tmp_path / "backups").iterdir()) == sorted(paths[1:])  # the newest two
+    assert sim.phone(1012)["label"] == "Desk"
+
+    checked = playbook(sim, tmp_path, "restore", "--check", "-e", "phone_profiles_restore_file=%s"
+                       % os.path.relpath(paths[1], tmp_path))
+    assert checked.rc == 0 and "Restore (check mode) of 10 extensions" in checked.output, checked
+    sim.clear_log()
+    first = playbook(sim, tmp_path, "restore", "-e", "phone_profiles_restore_file=%s" % paths[1])
+    assert first.rc == 0 and "10 written back" in first.output, first
+    assert {ext_id: sim.phone(ext_id)["hangup_timeout"] for ext_id in range(1009, 1019)} == dict.fromkeys(
+        range(1009, 1019), 35)  # as the second run found them
+    playbook(sim, tmp_path, "restore", "-e", "phone_profiles_restore_file=%s" % paths[1])
+    missing = playbook(sim, tmp_path, "restore")
+    assert missing.rc != 0 and "phone_profiles_restore_file: give the backup to restore" in missing.output
+    assert before[1009]["hangup_timeout"] != 35
