@@ -1,12 +1,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark of telphin.pbx.phone_properties: one task over many extensions against a loop of tasks.
+"""Benchmark of telphin.pbx.phone_properties: one task over many extensions against a loop of tasks; and
+of the role: the collection's audit playbook against one task over the same phones (``--only role``).
 
 The simulator runs in its own process (no shared GIL) with a fixed latency per request and a generated
 account. Before each run it is reset to its seed and every 10th targeted phone is made to drift, so a
 real run writes exactly 10% of the targets. Each run is one ansible-playbook process, timed from start to
 exit (what a user waits for). Request counts come from the simulator's log. See README.md here.
 
-    .venv/bin/python tests/bench/bench.py [--quick] [--parallel 1,8,32] [--out FILE]
+    .venv/bin/python tests/bench/bench.py [--quick] [--parallel 1,8,32] [--only role] [--out FILE]
 
 Nothing is asserted: the table says what was measured and whether each target is met.
 """
@@ -36,6 +37,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 COLLECTIONS = ROOT / ".build" / "collections"
 SIMULATOR = ROOT / "tests" / "simulator"
 ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).parent / "ansible-playbook")
+CALLBACK_PLUGINS = pathlib.Path(__file__).resolve().parent / "callback_plugins"
 MODULE = "telphin.pbx.phone_properties"
 MODULE_PY = "ansible_collections.telphin.pbx.plugins.modules.phone_properties"
 APP_ID, APP_SECRET = "demo-app", "demo-secret"  # credentials of every generated account
@@ -46,7 +48,14 @@ DESIRED = {"auth_type": "digest", "record_stereo": False}
 DRIFT = {"auth_type": "both"}
 DRIFT_EVERY = 10  # every 10th target drifts: 10%
 
+# The role's section: the collection's audit playbook, one profile over every phone of the account.
+AUDIT_PLAYBOOK = "telphin.pbx.audit"
+ROLE_PROFILES = {"bench": DESIRED}
+ROLE_ASSIGNMENTS = [{"profile": "bench", "match": {}}]  # an empty match: every phone of the account
+LIST_PAGE_SIZE = 100  # what the client asks for
+
 TARGET_SPEEDUP = 40.0
+TARGET_ROLE_RATIO = 1.15
 TARGET_BOUND_RATIO = 1.5
 TARGET_MIB = 200.0
 MIB = 1024.0 * 1024.0
@@ -90,6 +99,33 @@ def generate_account(phones, path):
         if len(ids) >= phones:
             return ids[:phones], len(account)
         extensions = int(extensions * 1.1) + 10
+
+
+def generate_account_of_phones(phones, path):
+    """A generated seed with exactly ``phones`` phone extensions, when the generator allows (it makes the
+    same extensions, and more, for a larger size); (the ids of every phone, the account's size).
+
+    For the role, whose ``match: {}`` selects every phone of the account: the account holds just the
+    phones that the one task is given.
+    """
+    extensions, tried = int(phones / 0.9), {}
+    for _attempt in range(40):
+        subprocess.run([sys.executable, "-m", "pbxsim", "generate", "--extensions", str(extensions),
+                        "--seed-out", str(path)], env=child_env(), check=True, stderr=subprocess.DEVNULL)
+        account = json.loads(path.read_text())["extensions"]
+        ids = [e["id"] for e in account if e["type"] == "phone"]
+        tried[extensions] = len(ids)
+        if len(ids) == phones or (len(ids) > phones and tried.get(extensions - 1, phones) < phones):
+            return ids, len(account)  # exact, or the smallest account with more
+        step = max(1, int(abs(phones - len(ids)) / 0.9))
+        extensions += step if len(ids) < phones else -step
+    return ids, len(account)
+
+
+def pages_of_one_listing(account_size):
+    """The requests of one listing of the account: its full pages, then a short or an empty one. A page
+    shorter than the longest seen ends it, so an account of one page takes a second, empty one."""
+    return max(2, account_size // LIST_PAGE_SIZE + 1)
 
 
 class SimProcess:
@@ -140,38 +176,61 @@ def drifted_of(ids):
 # running ansible-playbook and reading the simulator's log
 
 
-def run_playbook(workdir, task, check=False, env=None, watch=None, sim=None):
+def run_playbook(workdir, task, check=False, env=None, watch=None, sim=None, task_times=False):
     """One ansible-playbook process running one task on localhost; a dict of what it cost, with its result.
 
     The result is saved by the bench_result callback, not by a second task, so the wall time is that of
-    the task alone plus Ansible's fixed cost. Raises if the task fails.
+    the task alone plus Ansible's fixed cost. ``task_times``: the task_times callback also writes when each
+    task ran (``run["task_times"]``). Raises if the task fails.
     """
-    out = workdir / "result.json"
-    out.unlink(missing_ok=True)
     playbook = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [task]}]
     path = workdir / "playbook.yml"
     path.write_text(json.dumps(playbook))  # JSON is YAML, and quick to parse with thousands of items
-    env = dict(env, BENCH_RESULT=str(out), ANSIBLE_CALLBACKS_ENABLED="bench_result",
-               ANSIBLE_CALLBACK_PLUGINS=str(pathlib.Path(__file__).resolve().parent / "callback_plugins"))
     args = [ANSIBLE_PLAYBOOK, str(path)] + (["--check"] if check else [])
+    run = run_ansible(workdir, args, env, watch=watch, sim=sim, task_times=task_times)
+    if "result" not in run:
+        raise RuntimeError("ansible-playbook saved no result:\n%s" % run["output"][-4000:])
+    return run
+
+
+def run_ansible(workdir, args, env, watch=None, sim=None, task_times=False):
+    """One ansible-playbook process (``args``), timed from start to exit, with the bench's callbacks.
+
+    A dict: ``seconds`` (wall), ``started`` and ``ended`` (``time.time()``, the clock of task_times), the
+    CPU of ansible-playbook with its children and of the simulator, ``output``, and what the callbacks
+    saved: ``result`` (of the last task that ran) and ``task_times``. Raises if ansible-playbook fails.
+    """
+    out, times = workdir / "result.json", workdir / "task-times.json"
+    out.unlink(missing_ok=True)
+    times.unlink(missing_ok=True)
+    env = dict(env, BENCH_RESULT=str(out), BENCH_TASK_TIMES=str(times), PWD=str(workdir),
+               ANSIBLE_CALLBACKS_ENABLED="bench_result,task_times" if task_times else "bench_result",
+               ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS))
     sim_cpu = sim.cpu_seconds() if sim else 0.0
     own_cpu = children_cpu_seconds()
     with open(workdir / "ansible.log", "w+") as log:
+        started = time.time()
         start = time.perf_counter()
         proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
         poller = PeakRss(proc.pid).start() if watch is not None else None
         rc = proc.wait()
         seconds = time.perf_counter() - start
+        ended = time.time()
         if poller:
             poller.stop()
             watch.append(poller)
         log.seek(0)
         output = log.read()
-    if rc != 0 or not out.exists():
+    if rc != 0:
         raise RuntimeError("ansible-playbook failed (rc %s):\n%s" % (rc, output[-4000:]))
-    return dict(seconds=seconds, result=json.loads(out.read_text()),
-                ansible_cpu=children_cpu_seconds() - own_cpu,
-                sim_cpu=(sim.cpu_seconds() - sim_cpu) if sim else None)
+    run = dict(seconds=seconds, started=started, ended=ended, output=output,
+               ansible_cpu=children_cpu_seconds() - own_cpu,
+               sim_cpu=(sim.cpu_seconds() - sim_cpu) if sim else None)
+    if out.exists():
+        run["result"] = json.loads(out.read_text())
+    if times.exists():
+        run["task_times"] = json.loads(times.read_text())
+    return run
 
 
 def children_cpu_seconds():
@@ -296,6 +355,7 @@ class Bench:
         self.mem = None
         self.costs = []  # (tree label, module_cost.measure(...))
         self.unreachable_rows = []
+        self.role = None  # the role against one task: see role_against_task
 
     def module_cost(self, sim, ids, trees):
         """Start-up and CPU per request of the module of each tree, the trees taking turns."""
@@ -350,6 +410,48 @@ class Bench:
         bound = (n["token"] + n["listing"]) * self.latency + (n["get"] + n["put"]) * self.latency / parallel
         self.add_row("check" if check else "real", "one task" if tree is None else "one task, %s" % tree[0],
                      len(ids), parallel, run, n, bound + self.empty, problems)
+
+    def role_against_task(self, sim, ids, account_size):
+        """The collection's audit (the role, in check mode) against one phone_properties task in check mode
+        over the same phones with the same values, taking turns (which one goes first alternates)."""
+        drifted = drifted_of(ids)
+        reports = self.workdir / "reports"
+        profiles = self.workdir / "profiles.yml"
+        profiles.write_text(json.dumps(dict(
+            phone_profiles=ROLE_PROFILES, phone_profile_assignments=ROLE_ASSIGNMENTS,
+            phone_profiles_report_dir=str(reports), phone_profiles_parallel=self.opts.default_parallel)))
+        task = {MODULE: dict(DESIRED, parallel=self.opts.default_parallel,
+                             extensions=[{"extension_id": i} for i in ids])}
+        env = child_env(TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
+        audit = [ANSIBLE_PLAYBOOK, AUDIT_PLAYBOOK, "--check", "-e", "@%s" % profiles]
+        self.role = dict(extensions=len(ids), account=account_size, drifted=len(drifted), role=[], task=[],
+                         listing_pages=pages_of_one_listing(account_size))
+        for round_ in range(self.opts.role_rounds):
+            for side in ("role", "task") if round_ % 2 == 0 else ("task", "role"):
+                sim.reset_with_drift(drifted)
+                if side == "role":
+                    run = run_ansible(self.workdir, audit, env, sim=sim, task_times=True)
+                    summary = json.loads((reports / "phone_profiles_report.json").read_text())["summary"]
+                else:
+                    run = run_playbook(self.workdir, task, check=True, env=env, sim=sim, task_times=True)
+                    result = run["result"]
+                    summary = dict(extensions=len(result["extensions"]), drifted=result["stats"]["changed"])
+                n, problems = count_requests(sim.admin("GET", "log"), ids, drifted, expect_puts=False)
+                if (summary["extensions"], summary["drifted"]) != (len(ids), len(drifted)):
+                    problems.append("%s extensions, %s drifting; expected %d and %d"
+                                    % (summary["extensions"], summary["drifted"], len(ids), len(drifted)))
+                listing = self.role["listing_pages"] if side == "role" else 0
+                if n["token"] != 1 or n["listing"] != listing:
+                    problems.append("%d token requests, %d listing requests (expected 1 and %d)"
+                                    % (n["token"], n["listing"], listing))
+                self.role[side].append(dict(seconds=run["seconds"], n=n, problems=problems,
+                                            steps=steps_of(run)))
+                self.problems += ["%s, round %d: %s" % (ROLE_SIDES[side], round_ + 1, p) for p in problems]
+                print("  %-4s round %d  %6.2f s  API %5.2f s  token %d  listing %2d  GET %4d  PUT %d  %s" % (
+                    side, round_ + 1, run["seconds"], n.get("api_seconds", 0), n["token"], n["listing"], n["get"],
+                    n["put"], "; ".join(problems) or "as expected"), flush=True)
+        for line in role_table(self.role):
+            print("  " + line, flush=True)
 
     def unreachable(self, sim, ids, trees):
         """How long a task of 20 extensions takes to fail against an API that does not answer (issue 9)."""
@@ -418,6 +520,114 @@ class Bench:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# the role against one task
+
+ROLE_SIDES = {"role": "`ansible-playbook %s --check` (the role)" % AUDIT_PLAYBOOK,
+              "task": "one `%s` task, `--check`" % MODULE}
+START_UP, THE_END = "(start-up: Python, Ansible, reading the playbook)", "(the end: stats, exit)"
+MODULE_STEP = "the task of the module (phone_profiles in the role; phone_properties)"
+PBX_MODULES = ("telphin.pbx.phone_profiles", "telphin.pbx.phone_properties")
+
+
+def steps_of(run):
+    """``[(step, seconds, ran)]`` of one ansible-playbook run: start-up to the first task, each task (from its
+    start to the next one's, as task_times writes them) and the end (stats, exit); the steps sum to the run.
+    The task that runs the module (phone_profiles or phone_properties) is the step MODULE_STEP."""
+    times = run.get("task_times") or {"tasks": [], "stats": run["ended"]}
+    tasks = times["tasks"]
+    first = tasks[0]["start"] if tasks else times["stats"]
+    steps = [(START_UP, first - run["started"], True)]
+    steps += [(MODULE_STEP if t["action"] in PBX_MODULES else t["name"], t["end"] - t["start"], t["ran"])
+              for t in tasks]
+    steps.append((THE_END, run["ended"] - times["stats"], True))
+    return steps
+
+
+def median_steps(runs):
+    """The steps of a side's runs with the median seconds of each, in the order they ran."""
+    names = list(dict.fromkeys(name for run in runs for name, _seconds, _ran in run["steps"]))
+    medians = []
+    for name in names:
+        seconds = [sum(s for n, s, _ran in run["steps"] if n == name) for run in runs]
+        ran = any(r for run in runs for n, _s, r in run["steps"] if n == name)
+        medians.append((name, statistics.median(seconds), ran))
+    return medians
+
+
+def role_table(role):
+    """The side-by-side table of the role's section: median seconds, ratio, requests."""
+    task_median = statistics.median(r["seconds"] for r in role["task"])
+    lines = ["| run | median s | runs s | ratio to the task | API s | token requests | listing requests "
+             "| phone GETs | PUTs | requests |", "|---|--:|---|--:|--:|--:|--:|--:|--:|---|"]
+    for side in ("role", "task"):
+        runs = role[side]
+        median = statistics.median(r["seconds"] for r in runs)
+
+        def counts(key, runs=runs):
+            return "/".join(str(v) for v in sorted({r["n"][key] for r in runs}))
+        lines.append("| %s | %.2f | %s | %.2f | %.2f | %s | %s | %s | %s | %s |" % (
+            ROLE_SIDES[side], median, ", ".join("%.2f" % r["seconds"] for r in runs), median / task_median,
+            statistics.median(r["n"].get("api_seconds", 0) for r in runs), counts("token"), counts("listing"),
+            counts("get"), counts("put"), "**off**" if any(r["problems"] for r in runs) else "ok"))
+    return lines
+
+
+def role_report(role):
+    if not role:
+        return []
+    role_median = statistics.median(r["seconds"] for r in role["role"])
+    task_median = statistics.median(r["seconds"] for r in role["task"])
+    lines = ["", "## The role against one task: an audit of %d phones" % role["extensions"], "",
+             "`ansible-playbook %s --check -e @profiles.yml`, one profile (`%s`) with `match: {}` over every phone "
+             "of an account of %d extensions (%d phones, %d drifting), against one `%s` task in check mode over "
+             "the same phones by `extension_id`, with the same values and `parallel`. %d rounds, the two taking "
+             "turns (which one goes first alternates); medians. Requests from the simulator's log; one listing "
+             "of this account is %d requests (%d a page)."
+             % (AUDIT_PLAYBOOK, json.dumps(DESIRED), role["account"], role["extensions"], role["drifted"], MODULE,
+                len(role["role"]), role["listing_pages"], LIST_PAGE_SIZE), ""]
+    lines += role_table(role)
+    # Runs of one round ran one after the other, under about the same load: their ratio drifts less.
+    paired = [r["seconds"] / t["seconds"] for r, t in zip(role["role"], role["task"])]
+    lines += ["", "- role / task, round by round: %s; median %.2f" % (
+        ", ".join("%.2f" % ratio for ratio in paired), statistics.median(paired))]
+    role_steps, task_steps = median_steps(role["role"]), median_steps(role["task"])
+    task_seconds = {name: seconds for name, seconds, _ran in task_steps}  # start-up, the module's task, the end
+    lines += ["", "Where the time goes, per step of the run (the task_times callback: a task lasts from its start to "
+              "the next one's start; the median of each step, so the steps add up to about the median run):", "",
+              "| step of the role's run | role: median s | share of the run | the one task's run: median s |",
+              "|---|--:|--:|--:|"]
+    for name, seconds, ran in role_steps:
+        other = task_seconds.get(name)
+        lines.append("| %s%s | %.2f | %.0f%% | %s |" % (
+            name.replace("|", "/"), "" if ran else " (skipped)", seconds, 100.0 * seconds / role_median,
+            "%.2f" % other if other is not None else ""))
+    role_seconds = {name: seconds for name, seconds, _ran in role_steps}
+    others = [seconds for name, seconds, _ran in role_steps if name not in task_seconds]
+    lines += ["", "- the role's median run is %.2f s longer than the task's: the task of the module %+.2f s, "
+              "start-up and end %+.2f s, and the role's %d other tasks %.2f s (the medians of the steps need not "
+              "add up exactly to that of the runs)" % (
+                  role_median - task_median, role_seconds.get(MODULE_STEP, 0) - task_seconds.get(MODULE_STEP, 0),
+                  role_seconds[START_UP] + role_seconds[THE_END] - task_seconds[START_UP] - task_seconds[THE_END],
+                  len(others), sum(others))]
+    return lines
+
+
+def role_target(role):
+    if not role:
+        return []
+    runs = role["role"]
+    ratio = statistics.median(r["seconds"] for r in runs) / statistics.median(r["seconds"] for r in role["task"])
+    tokens_ok = all(r["n"]["token"] == 1 for r in runs)
+    listing_ok = all(r["n"]["listing"] == role["listing_pages"] for r in runs)
+    return ["- the audit through the role at most %gx one %s task over the same %d phones: %s, %.2fx"
+            % (TARGET_ROLE_RATIO, MODULE, role["extensions"], verdict(ratio <= TARGET_ROLE_RATIO), ratio),
+            "- the role's run: exactly one token request (%s: %s) and the listing read once (%s: %s requests, one "
+            "listing being %d)" % (verdict(tokens_ok), "/".join(str(r["n"]["token"]) for r in runs),
+                                   verdict(listing_ok), "/".join(str(r["n"]["listing"]) for r in runs),
+                                   role["listing_pages"])]
+
+
+# ---------------------------------------------------------------------------------------------------------
 # report
 
 
@@ -436,6 +646,33 @@ def report(bench, opts):
         "(`%s`, desired `%s`). %d CPUs, load average %.2f at the end. Seconds: wall time of the whole "
         "ansible-playbook process." % (time.strftime("%Y-%m-%d %H:%M"), opts.latency_ms, DRIFT_EVERY,
                                        json.dumps(DRIFT), json.dumps(DESIRED), os.cpu_count(), os.getloadavg()[0]),
+    ]
+    if rows:
+        lines += one_task_report(bench, opts)
+    lines += role_report(bench.role)
+    if not rows:  # else the notes follow the table of the one-task runs
+        lines += [""] + ["- " + note for note in bench.notes]
+    mem = bench.mem
+    if mem:
+        lines += memory_report(mem, opts)
+
+    lines += ["", "## Targets", ""]
+    if (opts.extensions, opts.loop_extensions, opts.memory_extensions, opts.role_extensions) != (1000, 100, 10000,
+                                                                                                 1000):
+        lines += ["The targets are set for 1,000 extensions (loop: 100; memory: 10,000; role: 1,000); at the sizes "
+                  "of this run the verdicts are only indicative.", ""]
+    if rows:
+        lines += targets(rows, [r for r in rows if r["how"] == "one task"], mem, opts.default_parallel)
+    lines += role_target(bench.role)
+    if bench.problems:
+        lines += ["", "## Problems seen", ""] + ["- " + p for p in bench.problems]
+    return "\n".join(lines) + "\n"
+
+
+def one_task_report(bench, opts):
+    """The one-task runs, the loop, best parallel, the --compare runs, the module's cost, an unreachable API."""
+    rows = bench.rows
+    lines = [
         "",
         "| mode | how | extensions | parallel | seconds | ms / ext | API s | CPU s ansible / sim | GET / PUT / POST "
         "| per ext | lower bound s | ratio to bound | speed-up / ext vs loop | requests |",
@@ -484,29 +721,22 @@ def report(bench, opts):
                   "| tree | seconds | requests attempted | the task's message begins |", "|---|--:|--:|---|"]
         lines += ["| %s | %.1f | %s | %s |" % (r["tree"], r["seconds"], r["requests"], r["msg"].replace("|", "/"))
                   for r in bench.unreachable_rows]
-    mem = bench.mem
-    if mem:
-        lines += [
-            "", "## Memory: one real run over %d extensions (%d drifted), parallel %d (the default)"
-            % (mem["extensions"], mem["drifted"], opts.default_parallel), "",
-            "- the module run directly with an args file: peak RSS **%.1f MiB** (the kernel's ru_maxrss; polled "
-            "%.1f MiB); %.1f s, %d changed; GET / PUT / POST %d / %d / %d, of which %d listing pages" % (
-                mem["module_exact"] / MIB, mem["module_polled"] / MIB, mem["module_seconds"], mem["module_changed"],
-                mem["n"]["GET"], mem["n"]["put"], mem["n"]["POST"], mem["n"]["listing"]),
-            "- the same task through ansible-playbook, polled every 50 ms: controller %.1f MiB, module process "
-            "%.1f MiB, largest worker %.1f MiB, all of them at once %.1f MiB; %.1f s, %d changed" % (
-                mem["controller"] / MIB, mem["module_in_playbook"] / MIB, mem["workers"] / MIB, mem["tree"] / MIB,
-                mem["playbook_seconds"], mem["playbook_changed"]),
-        ]
+    return lines
 
-    lines += ["", "## Targets", ""]
-    if (opts.extensions, opts.loop_extensions, opts.memory_extensions) != (1000, 100, 10000):
-        lines += ["The targets are set for 1,000 extensions (loop: 100; memory: 10,000); at the sizes of this "
-                  "run the verdicts are only indicative.", ""]
-    lines += targets(rows, one, mem, opts.default_parallel)
-    if bench.problems:
-        lines += ["", "## Problems seen", ""] + ["- " + p for p in bench.problems]
-    return "\n".join(lines) + "\n"
+
+def memory_report(mem, opts):
+    return [
+        "", "## Memory: one real run over %d extensions (%d drifted), parallel %d (the default)"
+        % (mem["extensions"], mem["drifted"], opts.default_parallel), "",
+        "- the module run directly with an args file: peak RSS **%.1f MiB** (the kernel's ru_maxrss; polled "
+        "%.1f MiB); %.1f s, %d changed; GET / PUT / POST %d / %d / %d, of which %d listing pages" % (
+            mem["module_exact"] / MIB, mem["module_polled"] / MIB, mem["module_seconds"], mem["module_changed"],
+            mem["n"]["GET"], mem["n"]["put"], mem["n"]["POST"], mem["n"]["listing"]),
+        "- the same task through ansible-playbook, polled every 50 ms: controller %.1f MiB, module process "
+        "%.1f MiB, largest worker %.1f MiB, all of them at once %.1f MiB; %.1f s, %d changed" % (
+            mem["controller"] / MIB, mem["module_in_playbook"] / MIB, mem["workers"] / MIB, mem["tree"] / MIB,
+            mem["playbook_seconds"], mem["playbook_changed"]),
+    ]
 
 
 def side_by_side(rows):
@@ -552,10 +782,11 @@ def cost_report(costs):
     return lines
 
 
-def targets(rows, one, mem, default_parallel):
-    def verdict(ok):
-        return "**met**" if ok else "**not met**"
+def verdict(ok):
+    return "**met**" if ok else "**not met**"
 
+
+def targets(rows, one, mem, default_parallel):
     out = []
     biggest = max((r["extensions"] for r in one), default=0)
     for mode in ("real", "check"):
@@ -602,6 +833,11 @@ def parse_args(argv=None):
                         help="also run the module of this git ref (e.g. a commit before a change), side by side: "
                              "parallel 16, check and real, and the module's own cost")
     parser.add_argument("--cost-rounds", type=int, default=None, help="rounds of the module-cost runs (5)")
+    parser.add_argument("--role-extensions", type=int, default=None,
+                        help="phones of the role's audit against one task (1000; 0: not run)")
+    parser.add_argument("--role-rounds", type=int, default=None, help="rounds of the role against one task (5)")
+    parser.add_argument("--only", choices=["role"], default=None,
+                        help="run only this section: role (the audit playbook against one task, about 2 minutes)")
     parser.add_argument("--out", default=str(ROOT / "tests" / "bench" / "results" / "latest.md"),
                         help="markdown report (default tests/bench/results/latest.md)")
     opts = parser.parse_args(argv)
@@ -612,6 +848,8 @@ def parse_args(argv=None):
     opts.memory_extensions = opts.memory_extensions or (1000 if quick else 10000)
     opts.empty_runs = 1 if quick else 3
     opts.cost_rounds = opts.cost_rounds or (1 if quick else 5)
+    opts.role_extensions = (50 if quick else 1000) if opts.role_extensions is None else opts.role_extensions
+    opts.role_rounds = opts.role_rounds or (1 if quick else 5)
     return opts
 
 
@@ -624,39 +862,12 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="telphin-bench-") as tmp:
         workdir = pathlib.Path(tmp)
         bench = Bench(opts, workdir)
-        ids, size = generate_account(max(opts.extensions, opts.loop_extensions), workdir / "account.json")
-        print("account: %d extensions; targets: %d phones (one task), %d (loop)" % (
-            size, opts.extensions, opts.loop_extensions), flush=True)
-        sim = SimProcess(workdir / "account.json", workdir, opts.latency_ms)
-        try:
-            bench.empty_task(sim)
-            print("  " + bench.notes[-1], flush=True)
-            for parallel in opts.parallel:
-                for check in (True, False):
-                    bench.one_task(sim, ids[:opts.extensions], size, parallel, check)
-            for check in ((True, False) if opts.loop_check else (False,)):
-                bench.loop(sim, ids[:opts.loop_extensions], check)
-            trees = [("this tree", COLLECTIONS)]
-            if opts.compare:
-                path, sha = module_cost.collection_at(opts.compare, workdir)
-                trees.insert(0, ("%s (%s)" % (opts.compare, sha), path))
-                for _round in range(opts.cost_rounds):
-                    for check in (True, False):
-                        for tree in trees:
-                            bench.one_task(sim, ids[:opts.extensions], size, opts.default_parallel, check, tree)
-            bench.module_cost(sim, ids[:opts.extensions], trees)
-            bench.unreachable(sim, ids, trees)
-        finally:
-            sim.stop()
-
-        if opts.memory_extensions:
-            big_ids, big_size = generate_account(opts.memory_extensions, workdir / "big.json")
-            print("memory account: %d extensions" % big_size, flush=True)
-            sim = SimProcess(workdir / "big.json", workdir, opts.latency_ms)
-            try:
-                bench.memory(sim, big_ids)
-            finally:
-                sim.stop()
+        if opts.only is None:
+            one_task_and_loop(bench, opts, workdir)
+        if opts.role_extensions:
+            role_against_task(bench, opts, workdir)
+        if opts.only is None and opts.memory_extensions:
+            memory(bench, opts, workdir)
         bench.notes.append("benchmark wall time %.0f s" % (time.monotonic() - started))
 
     text = report(bench, opts)
@@ -666,6 +877,55 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print("written to %s" % out)
+
+
+def one_task_and_loop(bench, opts, workdir):
+    """The one-task runs at each parallel, the loop, --compare, the module's cost and an unreachable API."""
+    ids, size = generate_account(max(opts.extensions, opts.loop_extensions), workdir / "account.json")
+    print("account: %d extensions; targets: %d phones (one task), %d (loop)" % (
+        size, opts.extensions, opts.loop_extensions), flush=True)
+    sim = SimProcess(workdir / "account.json", workdir, opts.latency_ms)
+    try:
+        bench.empty_task(sim)
+        print("  " + bench.notes[-1], flush=True)
+        for parallel in opts.parallel:
+            for check in (True, False):
+                bench.one_task(sim, ids[:opts.extensions], size, parallel, check)
+        for check in ((True, False) if opts.loop_check else (False,)):
+            bench.loop(sim, ids[:opts.loop_extensions], check)
+        trees = [("this tree", COLLECTIONS)]
+        if opts.compare:
+            path, sha = module_cost.collection_at(opts.compare, workdir)
+            trees.insert(0, ("%s (%s)" % (opts.compare, sha), path))
+            for _round in range(opts.cost_rounds):
+                for check in (True, False):
+                    for tree in trees:
+                        bench.one_task(sim, ids[:opts.extensions], size, opts.default_parallel, check, tree)
+        bench.module_cost(sim, ids[:opts.extensions], trees)
+        bench.unreachable(sim, ids, trees)
+    finally:
+        sim.stop()
+
+
+def role_against_task(bench, opts, workdir):
+    """The audit playbook against one task, on an account of its own whose phones are just those compared."""
+    ids, size = generate_account_of_phones(opts.role_extensions, workdir / "role.json")
+    print("role account: %d extensions, %d phones" % (size, len(ids)), flush=True)
+    sim = SimProcess(workdir / "role.json", workdir, opts.latency_ms)
+    try:
+        bench.role_against_task(sim, ids, size)
+    finally:
+        sim.stop()
+
+
+def memory(bench, opts, workdir):
+    big_ids, big_size = generate_account(opts.memory_extensions, workdir / "big.json")
+    print("memory account: %d extensions" % big_size, flush=True)
+    sim = SimProcess(workdir / "big.json", workdir, opts.latency_ms)
+    try:
+        bench.memory(sim, big_ids)
+    finally:
+        sim.stop()
 
 
 if __name__ == "__main__":
