@@ -128,6 +128,27 @@ class ApiClient:
                            message="the answer is %s, not the phone properties (a JSON object)" % _kind(answer))
         return answer
 
+    def get_registration(self, extension_id):
+        """``GET /extension/{id}/registration/``: the SIP registrations of a phone extension, as answered
+        (RegInfo: ``registered``, ``extension_id``, ``registrations``). Errors as :meth:`get_phone`'s: a 404
+        names the likely cause, and an answer that is not a JSON object fails.
+
+        One GET per extension: the vendor's bulk read (``GET /extension/registration/``, "in blocks") is not
+        used, as no public copy of its page keeps its parameters (see module_utils/registrations.py).
+        """
+        path = "/extension/%s/registration/" % path_part(extension_id)
+        try:
+            answer = self.request("GET", path)
+        except ApiError as exc:
+            if exc.status == 404 and not exc.hint:
+                raise exc.replace(hint="no such extension, or it is not a phone extension: only extensions of "
+                                       "type 'phone' have SIP registrations")
+            raise
+        if not isinstance(answer, dict):
+            raise ApiError("GET", API_PREFIX + path, status=200,
+                           message="the answer is %s, not the registrations (a JSON object)" % _kind(answer))
+        return answer
+
     def list_extensions(self, client_id="@me", per_page=LIST_PAGE_SIZE, **filters):
         """Every extension of a client (``GET /client/{id}/extension/``), all pages: see :class:`Listing`.
 

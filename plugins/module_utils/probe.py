@@ -90,3 +90,71 @@ def findings(result):
     if result["token"]["renewable"] and not result["token"]["expires_in"]:
         said.append("The token answer has no expires_in: the client renews the token after a 401.")
     return said
+
+
+# An `expires` above this is a Unix time (2001 on); at or below, seconds left (the page's example holds 699).
+_EPOCH_THRESHOLD = 10 ** 9
+
+
+def probe_with_registration(client, extension_id=None):
+    """:func:`probe`, and whether the registration resource can be read with these credentials: one
+    ``GET /extension/{id}/registration/`` of the phone probed (``registration``, and a finding)."""
+    result = probe(client, extension_id)
+    phone = result["phone_fields"]
+    result["registration"] = probe_registration(client, phone["extension_id"]) if phone else None
+    result["findings"] = result["findings"] + registration_findings(result["registration"])
+    return result
+
+
+def probe_registration(client, extension_id):
+    """Whether the registrations of one phone can be read, and the readings its answer shows: whether
+    ``expires`` is a timestamp or seconds left, and what type ``device`` is. An outage is raised."""
+    try:
+        answer = client.get_registration(extension_id)
+    except ApiError as exc:
+        if exc.outage:
+            raise
+        return dict(extension_id=extension_id, readable=False, status=exc.status, api_status=exc.api_status,
+                    error=str(exc))
+    items = answer.get("registrations")
+    items = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    numbers = [item["expires"] for item in items
+               if isinstance(item.get("expires"), (int, float)) and not isinstance(item.get("expires"), bool)]
+    reading = None
+    if numbers:
+        reading = "timestamp" if any(number > _EPOCH_THRESHOLD for number in numbers) else "seconds_left"
+    kinds = sorted({_json_type(item.get("device")) for item in items})
+    return dict(extension_id=extension_id, readable=True, registered=answer.get("registered"),
+                registrations=len(items), expires_reading=reading, device_types=kinds)
+
+
+def _json_type(value):
+    if value is None:
+        return "null"
+    return {str: "string", dict: "object", list: "array", bool: "boolean"}.get(type(value), "number")
+
+
+def registration_findings(registration):
+    """The registration part of the probe in words."""
+    if registration is None:
+        return ["No phone extension was found, so the registration resource was not read."]
+    path = "GET /extension/%s/registration/" % registration["extension_id"]
+    if not registration["readable"]:
+        said = ["%s failed (%s): module registration_info and the option check_registrations cannot read SIP "
+                "registrations with these credentials." % (path, registration["error"])]
+        if registration["status"] == 404:
+            said.append("The phone's properties were read, so this API may not serve the registration resource "
+                        "at all (the vendor says some resources are not available to every application type).")
+        return said
+    said = ["%s answered: the registration resource can be read with these credentials (module "
+            "registration_info, the option check_registrations)." % path]
+    if registration["expires_reading"] == "timestamp":
+        said.append("Registrations' expires is a UTC Unix timestamp (the vendor's table), not seconds left.")
+    elif registration["expires_reading"] == "seconds_left":
+        said.append("Registrations' expires is seconds until the registration lapses (the vendor's example), "
+                    "not a timestamp.")
+    odd = [kind for kind in registration["device_types"] if kind not in ("string", "null")]
+    if odd:
+        said.append("Registrations' device is %s, not a string: the modules return its user agent as a string."
+                    % " or ".join("a JSON " + kind for kind in odd))
+    return said

@@ -16,6 +16,9 @@ description:
   - The page size of the extension listing (the largest page served, page sizes refused with HTTP 400,
     whether the C(page) parameter is honoured), the fields that C(GET /extension/{id}/phone/) returns for
     one phone extension against the vendor's page, the token's lifetime and the rate-limit headers.
+  - Whether the SIP registration resource can be read with the credentials given, with one
+    C(GET /extension/{id}/registration/) of the same phone extension (RV(registration)), and the readings
+    its answer shows.
   - RV(findings) says in words what was found and what the modules do about each finding.
 author:
   - telphin.pbx maintainers (@telphin-pbx)
@@ -26,12 +29,14 @@ extends_documentation_fragment:
 options:
   extension_id:
     description:
-      - The phone extension whose properties are read for RV(phone_fields).
+      - The phone extension whose properties are read for RV(phone_fields), and whose registrations for
+        RV(registration).
       - By default the first phone extension of the listing's first page.
     type: str
 seealso:
   - module: telphin.pbx.phone_properties
   - module: telphin.pbx.extension_info
+  - module: telphin.pbx.registration_info
 '''
 
 EXAMPLES = r'''
@@ -108,6 +113,45 @@ phone_fields:
     properties:
       description: The answer, secrets masked.
       type: dict
+registration:
+  description:
+    - Whether the registrations of the phone of RV(phone_fields) can be read, with one
+      C(GET /extension/{id}/registration/); null when the account has no phone extension.
+    - A refusal (HTTP 403, 404...) is a finding, not a failure of the task.
+  returned: always
+  type: dict
+  contains:
+    extension_id:
+      description: The extension read.
+      type: raw
+    readable:
+      description: Whether the API answered the registrations.
+      type: bool
+    registered:
+      description: The answer's C(registered), when readable.
+      type: bool
+    registrations:
+      description: How many registrations the answer holds, when readable.
+      type: int
+    expires_reading:
+      description:
+        - What the answer's C(expires) is, when readable and a registration shows one.
+        - V(timestamp) (a UTC Unix time, the vendor's table) or V(seconds_left) (the vendor's example).
+      type: str
+    device_types:
+      description: The JSON types of the answer's C(device) values (the vendor's example is a string, its
+        table says object), when readable.
+      type: list
+      elements: str
+    status:
+      description: The HTTP status of the refusal, when not readable.
+      type: int
+    api_status:
+      description: The API's C(status) of the refusal, when not readable.
+      type: str
+    error:
+      description: The refusal, when not readable.
+      type: str
 token:
   description: The token's lifetime as the token endpoint gave it.
   returned: always
@@ -136,12 +180,12 @@ stats:
 
 from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import ApiModule
-from ansible_collections.telphin.pbx.plugins.module_utils.probe import probe
+from ansible_collections.telphin.pbx.plugins.module_utils.probe import probe_with_registration
 
 
 def main():
     module = ApiModule(dict(extension_id=dict(type="str")))
-    found = module.run(lambda client: probe(client, module.params["extension_id"]))
+    found = module.run(lambda client: probe_with_registration(client, module.params["extension_id"]))
     module.finish(results.api_info_result(found, module.client))
 
 

@@ -71,3 +71,36 @@ def test_the_probe_reads_the_phone_it_is_given(sim, play, only_gets):
     result = probe(play, extension_id="1017")
     assert result["phone_fields"]["extension_id"] == "1017"
     assert result["phone_fields"]["properties"]["record_format"] == "wav"
+
+
+@pytest.mark.parametrize("readings, expires_reading, device_types", [
+    ({}, "timestamp", ["string"]),
+    ({"registration_expires": "seconds_left", "registration_device": "object"}, "seconds_left", ["object"]),
+], ids=["defaults", "seconds-left-object"])
+def test_the_probe_reads_the_registration_resource_once(sim, play, only_gets, readings, expires_reading,
+                                                        device_types):
+    sim.set_readings(**readings)
+    result = probe(play)
+    assert result["registration"] == {"extension_id": 1001, "readable": True, "registered": True,
+                                      "registrations": 2, "expires_reading": expires_reading,
+                                      "device_types": device_types}
+    assert any(f.startswith("GET /extension/1001/registration/ answered: the registration resource can be read")
+               for f in result["findings"])
+    assert any(("seconds until" if expires_reading == "seconds_left" else "UTC Unix timestamp") in f
+               for f in result["findings"])
+    assert any("device is a JSON object" in f for f in result["findings"]) == (device_types == ["object"])
+    assert [e["path"] for e in api_requests(sim) if "/registration/" in e["path"]] == [
+        "/api/ver1.0/extension/1001/registration/"]
+
+
+def test_a_refused_registration_resource_is_a_finding_not_a_failure(sim, play, only_gets):
+    sim.set_faults({"fail": {"count": 1, "status": 403, "message": "Access denied", "api_status": "access_denied",
+                             "match": {"path_regex": "/registration/"}}})
+    result = probe(play, extension_id="1006")
+    registration = result["registration"]
+    assert registration["readable"] is False and registration["extension_id"] == "1006"
+    assert registration["status"] == 403 and registration["api_status"] == "access_denied"
+    assert any(f.startswith("GET /extension/1006/registration/ failed (GET /api/ver1.0/extension/1006/"
+                            "registration/: HTTP 403 access_denied") and "cannot read SIP registrations" in f
+               for f in result["findings"]), result["findings"]
+    assert result["phone_fields"]["extension_id"] == "1006"

@@ -30,6 +30,7 @@ ALLOWED = {
     "runner": {"errors", "extensions", "plan", "profiles", "targets"},
     "results": {"fields", "plan", "profiles", "targets"},
     "profiles": {"extensions", "fields"},
+    "registrations": {"errors", "extensions", "targets"},
     "vars_yaml": set(),
     "report": set(),
     "export": {"fields", "plan", "vars_yaml"},
