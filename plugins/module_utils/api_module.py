@@ -16,6 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.telphin.pbx.plugins.module_utils import connection as conn
 from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWriter
+from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import DEFAULT_PARALLEL, MAX_PARALLEL
@@ -26,6 +27,17 @@ PARALLEL_OPTION = dict(parallel=dict(type="int", default=DEFAULT_PARALLEL))
 BACKUP_OPTIONS = dict(backup=dict(type="bool", default=False),
                       backup_options=dict(type="dict", options=dict(dir_path=dict(type="path"),
                                                                     filename=dict(type="str"))))
+
+
+REGISTRATION_OPTIONS = dict(check_registrations=dict(type="bool", default=False),
+                            registration_wait=dict(type="float", default=15))
+
+
+def registration_watch(module):
+    """The watch of the SIP registrations around the writes when the task asks for it, else None."""
+    if not module.params.get("check_registrations"):
+        return None
+    return RegistrationWatch(module.params["registration_wait"], module.params.get("parallel") or 1)
 
 
 def backup_writer(module):
@@ -53,6 +65,9 @@ class ApiModule:
         self.connection, self._problems = conn.connection_from_params(self.params)
         for secret in conn.url_secrets(self.connection):  # masked in every output, the invocation's too
             self.ansible.no_log_values.add(secret)
+        if "registration_wait" in spec and not 0 <= self.params["registration_wait"] <= 600:
+            self._problems.append("registration_wait: must be from 0 to 600 seconds, got %g"
+                                  % self.params["registration_wait"])
         if "parallel" in spec and not 1 <= self.params["parallel"] <= MAX_PARALLEL:
             self._problems.append("parallel: must be from 1 to %d, got %d"
                                   % (MAX_PARALLEL, self.params["parallel"]))

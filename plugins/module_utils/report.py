@@ -59,6 +59,12 @@ def as_markdown(report, account=""):
         for name, values in (entry.get("drift") or {}).items():
             lines.append(_row(entry.get("name") or "", entry.get("extension_id"), entry.get("profile") or "",
                               name, values.get("before"), values.get("after")))
+    lost = [e for e in entries if (e.get("registration") or {}).get("lost")]
+    if lost:
+        lines += ["", "## Registrations lost", "", "Devices registered before the change and not after it:", "",
+                  "| extension | id | profile | devices |", "|---|---|---|---|"]
+        lines += [_row(e.get("name") or "", e.get("extension_id"), e.get("profile") or "",
+                       ", ".join(e["registration"].get("devices") or [])) for e in lost]
     if failed:
         lines += ["", "## Failed", "", "| extension | id | profile | why |", "|---|---|---|---|"]
         lines += [_row(e.get("name") or "", e.get("extension_id"), e.get("profile") or "", e.get("msg") or "")

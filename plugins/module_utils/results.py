@@ -52,6 +52,8 @@ def entry(outcome):
         result["drift"] = drift(outcome)
     if target.profile is not None:
         result["profile"] = target.profile
+    if outcome.registration is not None:
+        result["registration"] = dict(outcome.registration)
     return result
 
 
@@ -140,6 +142,9 @@ def _many(run, client, diff_mode):
 def _with_failure(result, run):
     if run.backup_path:
         result["backup_path"] = run.backup_path
+    if run.watched:
+        result["registrations_lost"] = [as_id(o.target.extension_id) for o in run.outcomes
+                                        if o.registration and o.registration.get("lost")]
     if run.refused:
         result.update(failed=True, problems=list(run.refused),
                       msg="Nothing was written: " + "; ".join(run.refused))
@@ -160,6 +165,8 @@ def phone_profiles_result(run, client, params, check_mode, diff_mode):
     result["summary"] = summary(result["extensions"], check_mode, result.get("msg", ""))
     if run.backup_path:
         result["summary"]["backup_path"] = run.backup_path
+    if run.watched:
+        result["summary"]["registrations_lost"] = len(result["registrations_lost"])
     result["invocation"] = {"module_args": _profiles_invocation(params)}
     return result
 

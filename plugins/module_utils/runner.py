@@ -47,6 +47,7 @@ class Outcome:
     msg: str = ""
     bundle_effects: Mapping = field(default_factory=dict)  # partner id -> synchronized fields changed there
     note: str = ""  # what the user should know of a success (a write confirmed by reading it back)
+    registration: Optional[Mapping] = None  # SIP registrations around the write, when the task watches them
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Run:
     refused: tuple = ()  # when set, nothing was written
     stopped: Optional[str] = None  # the error that stopped the task, said once
     backup_path: Optional[str] = None  # the backup of what was read, written before the first write
+    watched: bool = False  # whether the registrations were watched (check_registrations)
 
 
 def _failed(outcome, msg):
@@ -131,12 +133,13 @@ def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters)
 
 
 def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mode=False, allow_partial=False,
-                           backup=None):
+                           backup=None, watch=None):
     """Bring every target's managed fields to their desired values: a :class:`Run`.
 
     ``backup(client, outcomes) -> path``, when given, is called once with what was read, after the plan is
     known to be sound and before the first write (not in check mode, nor when nothing differs); if it
-    raises, nothing is written.
+    raises, nothing is written. ``watch`` (a RegistrationWatch) reads the SIP registrations of the
+    extensions written, before and after the writes (in check mode: of those whose change touches them).
     """
     if not targets:
         return Run((), warnings=("extensions is empty: there is nothing to do.",))
@@ -165,6 +168,14 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     elif shortfall:
         warnings += (shortfall + "; allow_partial is set, so the writes go ahead until the API refuses them.",)
 
+    registered_before = None
+    if watch is not None and writes and not stopped:
+        to_write = [o for o in outcomes if o.changes and not o.failed]
+        if check_mode:
+            outcomes, more = watch.at_risk(client, outcomes)
+            warnings += more
+        else:
+            registered_before = watch.before(client, to_write)
     backup_path = None
     if backup is not None and writes and not check_mode and not stopped:
         try:
@@ -172,8 +183,11 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
         except Exception as exc:  # BackupError, or the /user/ read failing: no write without a backup
             return Run(outcomes, warnings, refused=("no backup, so nothing was written: %s" % exc,))
     outcomes, stopped = _write(client, outcomes, parallel, check_mode, stopped)
+    if registered_before is not None:
+        outcomes, more = watch.after(client, outcomes, registered_before)
+        warnings += more
     return Run(outcomes, warnings + tuple(o.note for o in outcomes if o.note), stopped=stopped,
-               backup_path=backup_path)
+               backup_path=backup_path, watched=watch is not None)
 
 
 def _planned(outcome):
@@ -182,7 +196,8 @@ def _planned(outcome):
     return replace(outcome, changes=changes, body=MappingProxyType(plan.put_body(outcome.target.desired, changes)))
 
 
-def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, check_mode=False, backup=None):
+def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, check_mode=False, backup=None,
+                   watch=None):
     """The profiles brought to the account: one listing, the assignments matched, then one run of the
     phases above over every extension they select. A :class:`Run` whose targets carry their profile.
 
@@ -203,7 +218,8 @@ def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, che
         return Run((), refused=tuple(problems))
     if not targets:
         return Run(())
-    return apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup)
+    return apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup,
+                                  watch=watch)
 
 
 def _write(client, outcomes, parallel, check_mode, stopped):

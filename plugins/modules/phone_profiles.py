@@ -33,6 +33,7 @@ extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
   - telphin.pbx.backup
+  - telphin.pbx.registrations
 attributes:
   check_mode:
     support: full
@@ -96,6 +97,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+registrations_lost:
+  description: The extensions written whose devices were registered before the change and are not after it
+    (O(check_registrations)).
+  returned: when O(check_registrations) is true
+  type: list
+  elements: int
+  sample: [1003]
 backup_path:
   description: The backup written before the first write (O(backup)).
   returned: when O(backup) is true and the task wrote
@@ -145,6 +153,13 @@ extensions:
     name:
       description: The extension's full name, such as C(000*100).
       type: str
+    registration:
+      description:
+        - With O(check_registrations), the SIP registration around the write, as in
+          RV(telphin.pbx.phone_properties#module:extensions[].registration).
+      type: dict
+      returned: when O(check_registrations) is true and the extension is written, or in check mode its change
+        touches a registration field
     profile:
       description: The profile it takes.
       type: str
@@ -192,7 +207,7 @@ diff:
 from ansible_collections.telphin.pbx.plugins.module_utils import profiles as P
 from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import (
-    BACKUP_OPTIONS, PARALLEL_OPTION, ApiModule, backup_writer)
+    BACKUP_OPTIONS, PARALLEL_OPTION, REGISTRATION_OPTIONS, ApiModule, backup_writer, registration_watch)
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_profiles
 
 
@@ -200,7 +215,7 @@ def argument_spec():
     # Free-form on purpose: the module checks every profile and assignment itself and reports every
     # problem at once, with its index and the closest name; Ansible's own check stops at the first.
     return dict(profiles=dict(type="dict", default={}), assignments=dict(type="list", elements="dict", default=[]),
-                **dict(PARALLEL_OPTION, **BACKUP_OPTIONS))
+                **dict(PARALLEL_OPTION, **BACKUP_OPTIONS, **REGISTRATION_OPTIONS))
 
 
 def main():
@@ -214,7 +229,7 @@ def main():
     backup = backup_writer(module)
     run = module.run(lambda client: apply_profiles(client, params["profiles"], params["assignments"],
                                                    parallel=params["parallel"], check_mode=module.check_mode,
-                                                   backup=backup))
+                                                   backup=backup, watch=registration_watch(module)))
     module.finish(results.phone_profiles_result(run, module.client, params, module.check_mode,
                                                 module.diff_mode), run.warnings)
 

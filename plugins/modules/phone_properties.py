@@ -39,6 +39,7 @@ extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
   - telphin.pbx.backup
+  - telphin.pbx.registrations
 attributes:
   check_mode:
     support: full
@@ -510,6 +511,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+registrations_lost:
+  description: The extensions written whose devices were registered before the change and are not after it
+    (O(check_registrations)).
+  returned: when O(check_registrations) is true
+  type: list
+  elements: int
+  sample: [1003]
 backup_path:
   description: The backup written before the first write (O(backup)).
   returned: when O(backup) is true and the task wrote
@@ -572,6 +580,15 @@ extensions:
       type: dict
       returned: when the extension differed
       sample: {"record_enabled": {"before": false, "after": true}}
+    registration:
+      description:
+        - With O(check_registrations), the SIP registration around the write. C(registered_before) and
+          C(registered_after) (null when not read), C(lost), C(devices) (the user agents before), C(msg) (why a
+          read failed). In check mode C(fields) (the registration fields the change touches),
+          C(registered_now) and C(devices).
+      type: dict
+      returned: when O(check_registrations) is true and the extension is written, or in check mode its change
+        touches a registration field
     profile:
       description: The item's C(profile), when it has one.
       type: str
@@ -621,7 +638,7 @@ diff:
 from ansible_collections.telphin.pbx.plugins.module_utils import backup as B
 from ansible_collections.telphin.pbx.plugins.module_utils import fields, results
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import (
-    BACKUP_OPTIONS, PARALLEL_OPTION, ApiModule, backup_writer)
+    BACKUP_OPTIONS, PARALLEL_OPTION, REGISTRATION_OPTIONS, ApiModule, backup_writer, registration_watch)
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_phone_properties
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import targets_from_params
 
@@ -648,7 +665,7 @@ def argument_spec():
         reset=dict(type="list", elements="str", no_log=False),
         allow_partial=dict(type="bool", default=False),
         restore_from=dict(type="path"),
-        **dict(PARALLEL_OPTION, **BACKUP_OPTIONS)
+        **dict(PARALLEL_OPTION, **BACKUP_OPTIONS, **REGISTRATION_OPTIONS)
     )
     spec.update(fields.argument_spec())
     return spec
@@ -669,7 +686,7 @@ def main():
         module.check_input(problems)
         run = module.run(lambda client: apply_phone_properties(
             client, targets, parallel=params["parallel"], check_mode=module.check_mode,
-            allow_partial=params["allow_partial"], backup=backup))
+            allow_partial=params["allow_partial"], backup=backup, watch=registration_watch(module)))
     module.finish(results.phone_properties_result(run, module.client, params, module.diff_mode), run.warnings)
 
 

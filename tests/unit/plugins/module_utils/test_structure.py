@@ -35,7 +35,9 @@ ALLOWED = {
     "report": set(),
     "export": {"fields", "plan", "vars_yaml"},
     "backup": {"errors", "fields", "results", "runner", "targets", "vars_yaml"},
-    "api_module": {"backup", "client", "connection", "errors", "results", "runner", "transport"},
+    "registration_watch": {"registrations"},
+    "api_module": {"backup", "client", "connection", "errors", "registration_watch", "results", "runner",
+                   "transport"},
     "probe": {"client", "errors", "extensions", "fields"},
 }
 MAX_FUNCTION_LINES = 80
