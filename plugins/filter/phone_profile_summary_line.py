@@ -11,8 +11,8 @@ version_added: 1.1.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
-  - Used by the P(telphin.pbx.phone_profiles#role) role for the last line of an account's output, such as
-    C(Audit of 12 extensions (standard, reception): 7 drifting, 0 failed; report reports/phone_profiles_report.md).
+  - "Used by the P(telphin.pbx.phone_profiles#role) role for the last line of an account's output, such as
+    C(Audit of 12 extensions (standard, reception): 7 drifting, 0 failed; report reports/phone_profiles_report.md)."
 options:
   _input:
     description: RV(telphin.pbx.phone_profiles#module:summary) of the run.

@@ -4,7 +4,8 @@
 """Standard profiles -> the ``extensions`` items of one phone_properties run (module phone_profiles).
 
 Pure functions, no I/O: the module hands over the profiles, the assignments and, once, the account's
-listing. Messages name them as the module's options do: ``profiles.<name>`` and ``assignments[<index>]``. Every problem is found before anything is sent and reported all at once:
+listing. Messages name them as the module's options do: ``profiles.<name>`` and
+``assignments[<index>]``. Every problem is found before anything is sent and reported all at once:
 :func:`check` needs no listing (it runs before the first request), :func:`plan_profiles` adds what only
 the listing can tell (an assignment that matches nothing, an extension matched twice).
 

@@ -74,7 +74,8 @@ notes:
     every output and diff.
 seealso:
   - module: telphin.pbx.phone_properties
-  - role: telphin.pbx.phone_profiles
+  - plugin: telphin.pbx.phone_profiles
+    plugin_type: role
 '''
 
 EXAMPLES = r'''

@@ -14,7 +14,7 @@ import yaml
 
 from conftest import api_requests
 from test_collection_playbooks import custom_stats, playbook
-from test_role_phone_profiles import ASSIGNMENTS, PROFILES, ROLE, role_vars
+from test_role_phone_profiles import PROFILES, ROLE, role_vars
 
 MODULE = "telphin.pbx.phone_profiles"
 

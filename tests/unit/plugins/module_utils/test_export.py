@@ -154,4 +154,3 @@ def accounts(draw):
 def test_applying_an_export_to_its_account_changes_nothing(account, secrets, group_min):
     _exported, changes, conflicts = round_trip(account, secrets=secrets, group_min=group_min)
     assert changes == {} and conflicts == []
-
