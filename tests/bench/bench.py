@@ -1,6 +1,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of telphin.pbx.phone_properties: one task over many extensions against a loop of tasks; and
-of the role: the collection's audit playbook against one task over the same phones (``--only role``).
+of the role: the collection's audit playbook against one task over the same phones (``--only role``); and
+the requests and time that ``check_registrations`` adds to a real task (``--only registrations``).
 
 The simulator runs in its own process (no shared GIL) with a fixed latency per request and a generated
 account. Before each run it is reset to its seed and every 10th targeted phone is made to drift, so a
@@ -53,6 +54,12 @@ AUDIT_PLAYBOOK = "telphin.pbx.audit"
 ROLE_PROFILES = {"bench": DESIRED}
 ROLE_ASSIGNMENTS = [{"profile": "bench", "match": {}}]  # an empty match: every phone of the account
 LIST_PAGE_SIZE = 100  # what the client asks for
+
+# The registrations' section (issue 18): a drift in a field that logs no device out and is no registration
+# field, so a real run writes 10% of the phones and every device that was registered still is afterwards.
+REG_FIELD = "hangup_timeout"  # not synchronised across bundles; the task asks for the account's default
+REG_DRIFT_VALUE = 97
+REGISTRATION_PATH = re.compile(r"^/api/ver1\.0/extension/(\d+)/registration/$")
 
 TARGET_SPEEDUP = 40.0
 TARGET_ROLE_RATIO = 1.15
@@ -271,6 +278,34 @@ def count_requests(log, targets, drifted, expect_puts):
     return n, problems
 
 
+def split_registration_requests(log):
+    """``(registration GETs per extension id, the rest of the log)``: count_requests knows no registration."""
+    per_ext, rest = {}, []
+    for entry in log:
+        m = REGISTRATION_PATH.match(entry["path"])
+        if m and entry["method"] == "GET":
+            per_ext[int(m.group(1))] = per_ext.get(int(m.group(1)), 0) + 1
+        else:
+            rest.append(entry)
+    return per_ext, rest
+
+
+def seed_facts(seed_path, field):
+    """``({phone id: its value of field in the seed}, {phone ids registered at the start})``: a phone is
+    registered when it is active and one of its registrations has not expired (devices renew by default)."""
+    seed = json.loads(pathlib.Path(seed_path).read_text())
+    default = (seed.get("phone_defaults") or {}).get(field)
+    values, registered = {}, set()
+    for e in seed["extensions"]:
+        if e["type"] != "phone":
+            continue
+        values[e["id"]] = (e.get("phone") or {}).get(field, default)
+        if e.get("status", "active") == "active" and any(
+                r.get("expires_in", 1) > 0 and r.get("renew", True) for r in e.get("registration") or ()):
+            registered.add(e["id"])
+    return values, registered
+
+
 # ---------------------------------------------------------------------------------------------------------
 # memory
 
@@ -356,6 +391,7 @@ class Bench:
         self.costs = []  # (tree label, module_cost.measure(...))
         self.unreachable_rows = []
         self.role = None  # the role against one task: see role_against_task
+        self.reg = None  # check_registrations: see registrations
 
     def module_cost(self, sim, ids, trees):
         """Start-up and CPU per request of the module of each tree, the trees taking turns."""
@@ -452,6 +488,86 @@ class Bench:
                     n["put"], "; ".join(problems) or "as expected"), flush=True)
         for line in role_table(self.role):
             print("  " + line, flush=True)
+
+    def registrations(self, sim, ids, account_size, seed_path):
+        """check_registrations (issue 18): one real task over ``ids`` with and without it (registration_wait
+        0), taking turns, then one check-mode run with it where the drift is in auth_type."""
+        drifted = drifted_of(ids)
+        values, seed_registered = seed_facts(seed_path, REG_FIELD)
+        desired = statistics.mode(values[i] for i in ids)  # the account's default
+        # exactly the drifted phones differ: they get another value, those the generator changed get it back
+        fixes = {i: desired for i in ids if values[i] != desired and i not in drifted}
+        fixes.update({i: REG_DRIFT_VALUE for i in drifted})
+        items = [{"extension_id": i} for i in ids]
+        parallel = self.opts.default_parallel
+        plain = {MODULE: {REG_FIELD: desired, "parallel": parallel, "extensions": items}}
+        watched = {MODULE: {REG_FIELD: desired, "parallel": parallel, "extensions": items,
+                            "check_registrations": True, "registration_wait": 0}}
+        env = child_env(TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
+        self.reg = dict(extensions=len(ids), account=account_size, drifted=len(drifted), desired=desired,
+                        parallel=parallel, plain=[], watched=[], check=None, fixes=len(fixes))
+        sides = {"plain": plain, "watched": watched}
+        for round_ in range(self.opts.registration_rounds):
+            for side in ("plain", "watched") if round_ % 2 == 0 else ("watched", "plain"):
+                sim.admin("POST", "reset")
+                for ext_id, value in fixes.items():
+                    sim.admin("PUT", "phone/%d" % ext_id, {REG_FIELD: value})
+                # the simulator's own view of who is registered now, against the account's
+                registered = {i for i in drifted if sim.admin("GET", "registration/%d" % i)["registered"]}
+                run = run_playbook(self.workdir, sides[side], env=env, sim=sim)
+                log = sim.admin("GET", "log")
+                regs, rest = split_registration_requests(log)
+                n, problems = count_requests(rest, ids, drifted, expect_puts=True)
+                want = {}
+                if side == "watched":
+                    want = {i: 2 if i in seed_registered else 1 for i in drifted}
+                    if registered != seed_registered & set(drifted):
+                        problems.append("the simulator shows %d written phones registered, the account %d"
+                                        % (len(registered), len(seed_registered & set(drifted))))
+                self.reg_check(regs, want, n, problems, run, len(drifted))
+                stuck = [i for i in drifted if sim.admin("GET", "phone/%d" % i)[REG_FIELD] != desired]
+                if stuck:
+                    problems.append("%d written phones do not hold %s %s, e.g. %s"
+                                    % (len(stuck), REG_FIELD, desired, stuck[:5]))
+                row = dict(seconds=run["seconds"], n=n, regs=sum(regs.values()), want=sum(want.values()),
+                           before=len(drifted) if side == "watched" else 0,
+                           after=len(seed_registered & set(drifted)) if side == "watched" else 0,
+                           problems=problems)
+                self.reg[side].append(row)
+                self.problems += ["registrations, %s, round %d: %s" % (REG_SIDES[side], round_ + 1, p)
+                                  for p in problems]
+                print("  %-7s round %d  %6.2f s  API %5.2f s  registration GETs %3d (expected %3d)  GET %4d  "
+                      "PUT %3d  token %d  %s" % (side, round_ + 1, run["seconds"], n.get("api_seconds", 0),
+                                                 row["regs"], row["want"], n["get"], n["put"], n["token"],
+                                                 "; ".join(problems) or "as expected"), flush=True)
+        # check mode, the drift in auth_type (a registration field): one registration GET per drifting phone
+        sim.reset_with_drift(drifted)
+        task = {MODULE: dict(DESIRED, parallel=parallel, extensions=items, check_registrations=True)}
+        run = run_playbook(self.workdir, task, check=True, env=env, sim=sim)
+        regs, rest = split_registration_requests(sim.admin("GET", "log"))
+        n, problems = count_requests(rest, ids, drifted, expect_puts=False)
+        want = {i: 1 for i in drifted}
+        self.reg_check(regs, want, n, problems, run, len(drifted))
+        self.reg["check"] = dict(seconds=run["seconds"], n=n, regs=sum(regs.values()), want=len(drifted),
+                                 problems=problems)
+        self.problems += ["registrations, check mode: " + p for p in problems]
+        print("  check   once     %6.2f s  API %5.2f s  registration GETs %3d (expected %3d)  GET %4d  PUT %3d  "
+              "token %d  %s" % (run["seconds"], n.get("api_seconds", 0), sum(regs.values()), len(drifted),
+                                n["get"], n["put"], n["token"], "; ".join(problems) or "as expected"), flush=True)
+        for line in registration_table(self.reg):
+            print("  " + line, flush=True)
+
+    @staticmethod
+    def reg_check(regs, want, n, problems, run, changed):
+        """The registration GETs per extension against ``want``; one token; stats.changed."""
+        if regs != want:
+            extra = sorted(i for i in set(regs) | set(want) if regs.get(i, 0) != want.get(i, 0))
+            problems.append("registration GETs: %d, expected %d (%d extensions off, e.g. %s)"
+                            % (sum(regs.values()), sum(want.values()), len(extra), extra[:5]))
+        if n["token"] != 1 or n["listing"]:
+            problems.append("%d token requests, %d listing requests (expected 1 and 0)" % (n["token"], n["listing"]))
+        if run["result"]["stats"]["changed"] != changed:
+            problems.append("stats.changed %s, expected %d" % (run["result"]["stats"]["changed"], changed))
 
     def unreachable(self, sim, ids, trees):
         """How long a task of 20 extensions takes to fail against an API that does not answer (issue 9)."""
@@ -628,6 +744,78 @@ def role_target(role):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# check_registrations
+
+REG_SIDES = {"plain": "one real `%s` task" % MODULE,
+             "watched": "the same with `check_registrations: true, registration_wait: 0`"}
+
+
+def registration_table(reg):
+    """Median seconds, ratio and the exact requests of the real runs with and without check_registrations,
+    and of the check-mode run."""
+    plain_median = statistics.median(r["seconds"] for r in reg["plain"])
+    lines = ["| run | median s | runs s | ratio to without | registration GETs: seen / expected (before + after) "
+             "| phone GETs | PUTs | tokens | API s | requests |", "|---|--:|---|--:|--:|--:|--:|--:|--:|---|"]
+
+    def counts(runs, key):
+        return "/".join(str(v) for v in sorted({r["n"][key] for r in runs}))
+    for side in ("plain", "watched"):
+        runs = reg[side]
+        median = statistics.median(r["seconds"] for r in runs)
+        lines.append("| %s | %.2f | %s | %.2f | %s / %d (%d + %d) | %s | %s | %s | %.2f | %s |" % (
+            REG_SIDES[side], median, ", ".join("%.2f" % r["seconds"] for r in runs), median / plain_median,
+            "/".join(str(v) for v in sorted({r["regs"] for r in runs})), runs[0]["want"], runs[0]["before"],
+            runs[0]["after"], counts(runs, "get"), counts(runs, "put"), counts(runs, "token"),
+            statistics.median(r["n"].get("api_seconds", 0) for r in runs),
+            "**off**" if any(r["problems"] for r in runs) else "exact"))
+    check = reg["check"]
+    if check:
+        lines.append("| check mode, `auth_type` drifting, `check_registrations: true` | %.2f | %.2f | | %d / %d "
+                     "(one per drifting phone) | %d | %d | %d | %.2f | %s |" % (
+                         check["seconds"], check["seconds"], check["regs"], check["want"], check["n"]["get"],
+                         check["n"]["put"], check["n"]["token"], check["n"].get("api_seconds", 0),
+                         "**off**" if check["problems"] else "exact"))
+    return lines
+
+
+def registration_report(reg):
+    if not reg:
+        return []
+    plain = [r["seconds"] for r in reg["plain"]]
+    watched = [r["seconds"] for r in reg["watched"]]
+    lines = ["", "## check_registrations on %d phones" % reg["extensions"], "",
+             "An account of %d extensions; %d of the %d phones drift in `%s` (the task asks for %s, the account's "
+             "default; a field that logs no device out). One real `%s` task over the %d phones by `extension_id`, "
+             "`parallel` %d, without and with `check_registrations: true, registration_wait: 0`, taking turns for "
+             "%d rounds (which one goes first alternates), the simulator reset before each run; medians. Expected "
+             "registration GETs: one per written phone before the writes, and one per written phone that was "
+             "registered (from the account's seed; the simulator's own view agreed or a problem is listed) after "
+             "them. Then one check-mode run with `check_registrations: true`, the drift (%d phones) in "
+             "`auth_type`: one registration GET per drifting phone expected. `exact`: every extension got exactly "
+             "the registration GETs expected, one phone GET each, one PUT per written phone, one token, no other "
+             "request, and `stats.changed` is the number drifting."
+             % (reg["account"], reg["drifted"], reg["extensions"], REG_FIELD, reg["desired"], MODULE,
+                reg["extensions"], reg["parallel"], len(plain), reg["drifted"]), ""]
+    lines += registration_table(reg)
+    paired = [w["seconds"] / p["seconds"] for p, w in zip(reg["plain"], reg["watched"])]
+    lines += ["", "- with / without, round by round: %s; median %.2f; the median run %+.2f s" % (
+        ", ".join("%.2f" % r for r in paired), statistics.median(paired),
+        statistics.median(watched) - statistics.median(plain))]
+    return lines
+
+
+def registration_target(reg):
+    if not reg:
+        return []
+    runs = reg["watched"] + reg["plain"] + ([reg["check"]] if reg["check"] else [])
+    off = [r for r in runs if r["problems"]]
+    return ["- check_registrations: the requests exactly as expected (%d + %d registration GETs a real run, %d in "
+            "check mode; one phone GET each, the PUTs, one token): %s, %d of %d runs"
+            % (reg["watched"][0]["before"], reg["watched"][0]["after"], reg["drifted"], verdict(not off),
+               len(runs) - len(off), len(runs))]
+
+
+# ---------------------------------------------------------------------------------------------------------
 # report
 
 
@@ -650,6 +838,7 @@ def report(bench, opts):
     if rows:
         lines += one_task_report(bench, opts)
     lines += role_report(bench.role)
+    lines += registration_report(bench.reg)
     if not rows:  # else the notes follow the table of the one-task runs
         lines += [""] + ["- " + note for note in bench.notes]
     mem = bench.mem
@@ -664,6 +853,7 @@ def report(bench, opts):
     if rows:
         lines += targets(rows, [r for r in rows if r["how"] == "one task"], mem, opts.default_parallel)
     lines += role_target(bench.role)
+    lines += registration_target(bench.reg)
     if bench.problems:
         lines += ["", "## Problems seen", ""] + ["- " + p for p in bench.problems]
     return "\n".join(lines) + "\n"
@@ -836,8 +1026,13 @@ def parse_args(argv=None):
     parser.add_argument("--role-extensions", type=int, default=None,
                         help="phones of the role's audit against one task (1000; 0: not run)")
     parser.add_argument("--role-rounds", type=int, default=None, help="rounds of the role against one task (5)")
-    parser.add_argument("--only", choices=["role"], default=None,
-                        help="run only this section: role (the audit playbook against one task, about 2 minutes)")
+    parser.add_argument("--registration-extensions", type=int, default=None,
+                        help="phones of the check_registrations section (1000; 0: not run)")
+    parser.add_argument("--registration-rounds", type=int, default=None,
+                        help="rounds of the check_registrations section (3)")
+    parser.add_argument("--only", choices=["role", "registrations"], default=None,
+                        help="run only this section: role (the audit playbook against one task, about 2 minutes), "
+                             "registrations (check_registrations on 1,000 phones, about 3 minutes)")
     parser.add_argument("--out", default=str(ROOT / "tests" / "bench" / "results" / "latest.md"),
                         help="markdown report (default tests/bench/results/latest.md)")
     opts = parser.parse_args(argv)
@@ -850,6 +1045,9 @@ def parse_args(argv=None):
     opts.cost_rounds = opts.cost_rounds or (1 if quick else 5)
     opts.role_extensions = (50 if quick else 1000) if opts.role_extensions is None else opts.role_extensions
     opts.role_rounds = opts.role_rounds or (1 if quick else 5)
+    opts.registration_extensions = ((50 if quick else 1000) if opts.registration_extensions is None
+                                    else opts.registration_extensions)
+    opts.registration_rounds = opts.registration_rounds or (1 if quick else 3)
     return opts
 
 
@@ -864,8 +1062,10 @@ def main(argv=None):
         bench = Bench(opts, workdir)
         if opts.only is None:
             one_task_and_loop(bench, opts, workdir)
-        if opts.role_extensions:
+        if opts.role_extensions and opts.only in (None, "role"):
             role_against_task(bench, opts, workdir)
+        if opts.registration_extensions and opts.only in (None, "registrations"):
+            registrations(bench, opts, workdir)
         if opts.only is None and opts.memory_extensions:
             memory(bench, opts, workdir)
         bench.notes.append("benchmark wall time %.0f s" % (time.monotonic() - started))
@@ -914,6 +1114,18 @@ def role_against_task(bench, opts, workdir):
     sim = SimProcess(workdir / "role.json", workdir, opts.latency_ms)
     try:
         bench.role_against_task(sim, ids, size)
+    finally:
+        sim.stop()
+
+
+def registrations(bench, opts, workdir):
+    """check_registrations on an account of its own (about 70% of its active phones registered)."""
+    seed = workdir / "registrations.json"
+    ids, size = generate_account(opts.registration_extensions, seed)
+    print("registrations account: %d extensions, %d phones targeted" % (size, len(ids)), flush=True)
+    sim = SimProcess(seed, workdir, opts.latency_ms)
+    try:
+        bench.registrations(sim, ids, size, seed)
     finally:
         sim.stop()
 
