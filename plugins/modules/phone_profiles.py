@@ -74,8 +74,6 @@ notes:
     every output and diff.
 seealso:
   - module: telphin.pbx.phone_properties
-  - plugin: telphin.pbx.phone_profiles
-    plugin_type: role
 '''
 
 EXAMPLES = r'''
