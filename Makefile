@@ -258,17 +258,21 @@ for part in $(2); do \
   if grep -q ' passed$$' $(BUILD)/parts/$$part 2> /dev/null; then passed=$$((passed + 1)); else failed=$$((failed + 1)); fi; \
 done; \
 printf '%-20s %5s s\n' total $$total >> $(BUILD)/test-times.txt; \
-echo; echo "== $(1): seconds per part (two parts at a time)"; cat $(BUILD)/test-times.txt; \
+echo; echo "== $(1): seconds and CPU seconds per part (two parts at a time)"; cat $(BUILD)/test-times.txt; \
 if test -s $(BUILD)/ansible-test-times.txt; then echo "of which ansible-test:"; sed 's/^/  /' $(BUILD)/ansible-test-times.txt; fi; \
 echo "parts: $$passed passed, $$failed failed"; test $$failed -eq 0
 endef
 
 # One part, timed; its status goes to .build/parts/NAME. Its virtualenvs are made first, by the parent make
 # (two at a time, shared between parts), then the part runs in a make of its own.
+# Its line: the seconds it took, the CPU seconds it used (user and system, itself and its processes: on a
+# busy machine the wall time grows, its CPU time much less), and its status.
 part-%:
-	@start=$$(date +%s); echo "== make $*"; \
+	@start=$$(date +%s); echo "== make $*"; mkdir -p $(BUILD)/parts; \
 	if $(MAKE) --no-print-directory $*; then status=passed; else status=FAILED; fi; \
-	printf '%-20s %5s s  %s\n' $* $$(( $$(date +%s) - start )) $$status | tee $(BUILD)/parts/$*
+	times > $(BUILD)/parts/$*.cpu; \
+	cpu=$$(tail -1 $(BUILD)/parts/$*.cpu | awk '{ split($$1, u, "m"); split($$2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'); \
+	printf '%-20s %5s s %6s s CPU  %s\n' $* $$(( $$(date +%s) - start )) "$$cpu" $$status | tee $(BUILD)/parts/$*
 
 # The setup each part needs, made by the parent make before the part (two at a time, never twice).
 PART_SETUP_VENV := integration sanity units ansible-test-units docs-check changelog-lint vermin actionlint
