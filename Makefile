@@ -159,7 +159,7 @@ units: venv link
 # loadscope: each module's tests on one worker, so that a module's fixtures (a table of cases run in one
 # playbook, a soak's simulator) are built once, not once per worker.
 integration: venv link
-	$(BIN)/ansible --version | head -1
+	$(BIN)/ansible --version | sed -n 1p
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope tests/integration
 
 docs-check: venv link
@@ -189,7 +189,7 @@ lint: tools link
 # The GitHub Actions workflow: actionlint (with shellcheck for its run: steps), and its jobs run the
 # targets of .ci/run (make test, and each part of make test-matrix).
 actionlint: tools venv
-	PATH=$(abspath $(TOOLS))/bin:$(abspath $(BIN)):$$PATH actionlint -version | head -1
+	PATH=$(abspath $(TOOLS))/bin:$(abspath $(BIN)):$$PATH actionlint -version | sed -n 1p
 	PATH=$(abspath $(TOOLS))/bin:$(abspath $(BIN)):$$PATH actionlint -no-color
 	$(BIN)/python .ci/check-workflow.py .github/workflows/ci.yml \
 	  $(foreach p,$(MATRIX_PARTS),$(p)=$(CORE_PYTHON_$(lastword $(subst -, ,$(p)))))
@@ -318,7 +318,8 @@ sanity-%: $(CORES_DIR)/%/.installed
 	.ci/ansible-test $(CORES_DIR)/$* $(CORE_PYTHON_$*) sanity
 
 integration-%: $(CORES_DIR)/%/.tests-installed $(LINK)
-	$(CORES_DIR)/$*/bin/ansible --version | head -1
+	# sed, not head: head closes the pipe early and ansible dies of "Broken pipe" (seen in CI)
+	$(CORES_DIR)/$*/bin/ansible --version | sed -n 1p
 	$(CORES_DIR)/$*/bin/python -m pytest -q -n 2 --dist loadscope tests/integration
 
 $(addprefix part-,$(addprefix sanity-,$(MATRIX_CORES))): part-sanity-%: $(CORES_DIR)/%/.installed

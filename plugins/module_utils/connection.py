@@ -87,9 +87,10 @@ def connection_from_params(params):
 
 
 def url_secrets(connection):
-    """The user name and password written into ``api_url`` (``https://user:password@host``), to be masked."""
-    parts = urlsplit(connection.base_url)
-    return [secret for secret in (parts.password, parts.username) if secret]
+    """What is written before the host in ``api_url`` (``user:password`` of ``https://user:password@host``), to be
+    masked: as a whole, so that a short user name (``u``) does not mask that letter in every message."""
+    userinfo, at, _host = urlsplit(connection.base_url).netloc.rpartition("@")
+    return [userinfo] if at and userinfo else []
 
 
 def problems(connection):

@@ -165,18 +165,23 @@ def test_a_given_access_token_is_accepted_without_app_credentials(sim, play):
     assert run.rc == 0 and run.result["changed"] is False, run
 
 
-@pytest.mark.parametrize("where", ["option", "environment"])
-def test_credentials_in_the_api_url_are_refused_and_never_shown(sim, play, where):
-    """At -vvv the invocation is printed: the password (and user) of the URL are masked, nothing is sent."""
-    url = sim.url.replace("http://", "http://pbx-user:Pw-in-the-url-42@")
+@pytest.mark.parametrize("where, user", [("option", "pbx-user"), ("environment", "pbx-user"), ("option", "u")])
+def test_credentials_in_the_api_url_are_refused_and_never_shown(sim, play, where, user):
+    """At -vvv the invocation is printed: the user and password of the URL are masked, nothing is sent. A
+    one-letter user name is masked within the URL, not as every ``u`` of every message."""
+    url = sim.url.replace("http://", "http://%s:Pw-in-the-url-42@" % user)
     task = {"telphin.pbx.phone_properties_info": {"extension_id": 1001}}
+    env = {"ANSIBLE_INJECT_INVOCATION": "true"}  # ansible-core 2.21 leaves the invocation out unless asked
     if where == "option":
         task["telphin.pbx.phone_properties_info"]["api_url"] = url
-    run = play(task, verbosity=3, env={"TELPHIN_API_URL": url} if where == "environment" else None)
+    else:
+        env["TELPHIN_API_URL"] = url
+    run = play(task, verbosity=3, env=env)
     assert run.result["failed"] is True, run
     assert run.result["msg"].startswith("Invalid options, nothing was sent: api_url: must not hold a user name "
                                         "or password"), run
-    assert "Pw-in-the-url-42" not in run.output and "pbx-user" not in run.output, run
+    assert "Pw-in-the-url-42" not in run.output, run
+    assert len(user) == 1 or user not in run.output, run
     assert "invocation" in run.output  # what -vvv shows is there, masked
     assert sim.log == []
 

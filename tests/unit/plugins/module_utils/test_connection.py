@@ -65,7 +65,8 @@ def test_an_empty_text_is_an_option_not_set(blank):
 
 
 def test_credentials_in_the_url_are_named_for_masking():
-    assert url_secrets(Connection(api_url="https://admin:pw-123@pbx.example.com")) == ["pw-123", "admin"]
+    assert url_secrets(Connection(api_url="https://admin:pw-123@pbx.example.com")) == ["admin:pw-123"]
+    assert url_secrets(Connection(api_url="https://tok3n@pbx.example.com")) == ["tok3n"]
     assert url_secrets(Connection(api_url="https://pbx.example.com")) == []
 
 
