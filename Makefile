@@ -317,8 +317,8 @@ cores: $(foreach c,$(MATRIX_CORES),$(CORES_DIR)/$(c)/.installed)
 sanity-%: $(CORES_DIR)/%/.installed
 	.ci/ansible-test $(CORES_DIR)/$* $(CORE_PYTHON_$*) sanity
 
+# sed, not head: head closes the pipe early and ansible dies of "Broken pipe" (seen in CI).
 integration-%: $(CORES_DIR)/%/.tests-installed $(LINK)
-	# sed, not head: head closes the pipe early and ansible dies of "Broken pipe" (seen in CI)
 	$(CORES_DIR)/$*/bin/ansible --version | sed -n 1p
 	$(CORES_DIR)/$*/bin/python -m pytest -q -n 2 --dist loadscope tests/integration
 
