@@ -43,4 +43,11 @@ options:
           - The file's name; an existing file is never overwritten (the task then fails before any write).
           - Default C(phone_properties_<client id>_<UTC time>.yml).
         type: str
+      keep:
+        description:
+          - After writing the backup, keep only the newest O(backup_options.keep) backups of the account
+            (those of the default name with its client id) in O(backup_options.dir_path), removing the older
+            ones. Files of other names and other accounts' backups are left alone.
+          - Unset or C(0) keeps every backup.
+        type: int
 '''

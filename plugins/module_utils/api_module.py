@@ -26,7 +26,8 @@ PARALLEL_OPTION = dict(parallel=dict(type="int", default=DEFAULT_PARALLEL))
 # The network modules' convention (cisco.ios ios_config, ansible.netcommon): backup, backup_options.
 BACKUP_OPTIONS = dict(backup=dict(type="bool", default=False),
                       backup_options=dict(type="dict", options=dict(dir_path=dict(type="path"),
-                                                                    filename=dict(type="str"))))
+                                                                    filename=dict(type="str"),
+                                                                    keep=dict(type="int"))))
 
 
 REGISTRATION_OPTIONS = dict(check_registrations=dict(type="bool", default=False),
@@ -45,7 +46,8 @@ def backup_writer(module):
     if not module.params.get("backup"):
         return None
     options = module.params.get("backup_options") or {}
-    return BackupWriter(module.connection.base_url, options.get("dir_path"), options.get("filename"))
+    return BackupWriter(module.connection.base_url, options.get("dir_path"), options.get("filename"),
+                        options.get("keep"))
 
 
 class ApiModule:
@@ -68,10 +70,15 @@ class ApiModule:
         if "registration_wait" in spec and not 0 <= self.params["registration_wait"] <= 600:
             self._problems.append("registration_wait: must be from 0 to 600 seconds, got %g"
                                   % self.params["registration_wait"])
+        if ((self.params.get("backup_options") or {}).get("keep") or 0) < 0:
+            self._problems.append("backup_options.keep: must be 0 (keep every backup) or more, got %d"
+                                  % self.params["backup_options"]["keep"])
         if "parallel" in spec and not 1 <= self.params["parallel"] <= MAX_PARALLEL:
             self._problems.append("parallel: must be from 1 to %d, got %d"
                                   % (MAX_PARALLEL, self.params["parallel"]))
         self.client = None
+        # Called with every result the module ends with, before it exits (phone_profiles: its report).
+        self.on_finish = None
 
     def input_problems(self, problems=()):
         """Every problem of the options: the connection's, ``parallel``'s and the module's own."""
@@ -96,6 +103,8 @@ class ApiModule:
 
     def finish(self, result, warnings=()):
         """Hand the result to Ansible: exit, or fail when it says so."""
+        if self.on_finish:
+            result = self.on_finish(result)
         for warning in warnings:
             self.ansible.warn(warning)
         if result.get("failed"):

@@ -50,10 +50,11 @@ def _account_of(client):
 class BackupWriter:
     """Writes the backup of a run's reads; the runner calls it once, before the first write."""
 
-    def __init__(self, api_url, dir_path=None, filename=None):
+    def __init__(self, api_url, dir_path=None, filename=None, keep=0):
         self.api_host = urlsplit(api_url).hostname or api_url
         self.dir_path = dir_path or DEFAULT_DIR
         self.filename = filename
+        self.keep = keep or 0
 
     def __call__(self, client, outcomes):
         """The path of the backup of ``outcomes`` (those read), written 0600; BackupError when it cannot be."""
@@ -63,7 +64,7 @@ class BackupWriter:
                                "collection_version": COLLECTION_VERSION, "client_id": client_id,
                                "api_host": self.api_host, "taken_at": taken.strftime("%Y-%m-%dT%H:%M:%SZ")},
                     "extensions": [info_entry(o, show_secrets=True) for o in outcomes if o.current is not None]}
-        name = self.filename or "phone_properties_%s_%s.yml" % (client_id, taken.strftime("%Y%m%dT%H%M%S%fZ"))
+        name = self.filename or "%s%s.yml" % (_name_prefix(client_id), taken.strftime("%Y%m%dT%H%M%S%fZ"))
         path = os.path.abspath(os.path.join(os.path.expanduser(self.dir_path), name))
         header = ["A backup of %d phone extensions of client %s at %s, taken by telphin.pbx %s before a change."
                   % (len(document["extensions"]), client_id, self.api_host, COLLECTION_VERSION),
@@ -76,7 +77,26 @@ class BackupWriter:
                 out.write(vars_yaml.dump(document, header))
         except OSError as exc:
             raise BackupError("the backup %s could not be written: %s" % (path, exc.strerror or exc))
+        if self.keep:
+            _keep_newest(os.path.dirname(path), _name_prefix(client_id), self.keep)
         return path
+
+
+def _name_prefix(client_id):
+    return "phone_properties_%s_" % client_id
+
+
+def _keep_newest(dir_path, prefix, keep):
+    """Remove all but the newest ``keep`` backups of one account (named ``<prefix><UTC time>.yml``; the time
+    sorts as it reads) from ``dir_path``; files of other names, and other accounts', are left alone."""
+    ours = sorted(name for name in os.listdir(dir_path)
+                  if name.startswith(prefix) and name.endswith(".yml") and name[len(prefix):-4].endswith("Z"))
+    for name in ours[:-keep]:
+        try:
+            os.remove(os.path.join(dir_path, name))
+        except OSError as exc:
+            raise BackupError("the older backup %s could not be removed (backup_options.keep): %s"
+                              % (os.path.join(dir_path, name), exc.strerror or exc))
 
 
 def read(path):

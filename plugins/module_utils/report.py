@@ -1,16 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The role's report of one account, and its one-line summary, from the result of phone_profiles.
+"""The report of one account's run of phone_profiles, its files, and its one-line summary.
 
-Pure functions, no I/O. ``report`` is ``{check_mode, failed, msg, summary, stats, extensions}``, the
-module's result as the role hands it over. Texts are written as they are (UTF-8, never ``\\u`` escapes);
-in the Markdown tables a text can neither break a row nor become markup.
+``report`` is ``{check_mode, failed, msg, summary, stats, extensions, backup_path}`` (``results.
+phone_profiles_report`` makes it from the module's result). Texts are written as they are (UTF-8, never
+``\\u`` escapes); in the Markdown tables a text can neither break a row nor become markup. The rendering is
+pure; ``folder_problems`` and ``write`` are the only I/O, and the module calls them (the check before any
+request, the write as it ends).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+
+FILES = {"json": "phone_profiles_report.json", "md": "phone_profiles_report.md"}
 
 _MARKDOWN_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\"), ("|", "\\|"),
                      ("\r\n", "<br>"), ("\n", "<br>"), ("\r", "<br>"))
@@ -90,3 +96,33 @@ def summary_line(summary, report_path):
         " (%s)" % ", ".join(profiles) if profiles else "", counts, summary.get("failed", 0),
         "; the run failed (below)" if summary.get("msg") else "", report_path,
         "; backup %s" % summary["backup_path"] if summary.get("backup_path") else "")
+
+
+def folder_problems(dir_path):
+    """Why the report cannot be written to ``dir_path`` (made when missing), naming the option; empty when it can."""
+    if os.path.exists(dir_path) and not os.path.isdir(dir_path):
+        return ["report_dir: %s is a file, not a folder" % dir_path]
+    try:
+        os.makedirs(dir_path, mode=0o755, exist_ok=True)
+    except OSError as exc:
+        return ["report_dir: %s cannot be made: %s" % (dir_path, exc.strerror or exc)]
+    if not os.access(dir_path, os.W_OK | os.X_OK):
+        return ["report_dir: %s cannot be written (no write permission)" % dir_path]
+    return []
+
+
+def write(dir_path, report, account=""):
+    """Write the JSON and the Markdown report into ``dir_path``, each replacing an older one at once (a reader
+    never sees half a file); the path of the Markdown one. OSError when a file cannot be written."""
+    texts = {"json": as_json(report), "md": as_markdown(report, account)}
+    for kind, name in FILES.items():
+        descriptor, temporary = tempfile.mkstemp(dir=dir_path, prefix=".%s." % name)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(texts[kind])
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, os.path.join(dir_path, name))
+        except OSError:
+            os.unlink(temporary)
+            raise
+    return os.path.join(dir_path, FILES["md"])

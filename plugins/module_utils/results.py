@@ -178,6 +178,27 @@ def phone_profiles_refusal(problems, check_mode):
     return result
 
 
+def phone_profiles_ended(result, check_mode):
+    """Any result phone_profiles ends with, with its summary: also one that ended on an API error."""
+    if "summary" in result:
+        return result
+    return dict(result, summary=summary(result.get("extensions", []), check_mode, result.get("msg", "")))
+
+
+def phone_profiles_report(result, check_mode):
+    """What the account's report holds (``report.py`` renders it), from the result phone_profiles ends with."""
+    failed = bool(result.get("failed"))
+    return dict(check_mode=check_mode, failed=failed, msg=result.get("msg", "") if failed else "",
+                summary=result["summary"], stats=result.get("stats", {}), extensions=result.get("extensions", []),
+                backup_path=result.get("backup_path"))
+
+
+def report_unwritten(result, problem):
+    """The result of a run whose report could not be written at its end: failed, its counts kept."""
+    msg = "; ".join(text for text in (result.get("msg"), problem) if text)
+    return dict(result, failed=True, msg=msg, summary=dict(result["summary"], msg=msg))
+
+
 def _profiles_invocation(params):
     """The arguments as the result echoes them: an account's assignments (an export holds one per extension)
     are counted, not repeated."""

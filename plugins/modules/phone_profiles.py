@@ -25,8 +25,8 @@ description:
     an assignment that matches no extension (unless it is C(optional)), or an extension matched by two
     assignments. Two extensions of one bundle given different values of a synchronized field fail before
     any write.
-  - The role P(telphin.pbx.phone_profiles#role) runs this module once per account, and writes the report
-    and the run's summary from its result.
+  - The role P(telphin.pbx.phone_profiles#role) runs this module once per account, with O(report_dir), and
+    publishes the run's summary from its result.
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 extends_documentation_fragment:
@@ -67,6 +67,22 @@ options:
       - How many extensions are worked on at once, 1 to 32; all share one token and one connection pool.
     type: int
     default: 16
+  report_dir:
+    description:
+      - Write the report of the run, C(phone_profiles_report.json) and C(phone_profiles_report.md), to this
+        folder on the host that runs the module (the controller, for a play on C(localhost) or a local
+        connection), each replacing an older one at once; RV(report_path) says where.
+      - The folder is made when missing, and checked before any request; when it cannot be written, the task
+        fails before anything is sent.
+      - Written in check mode too (the report is the audit's output) and when the run fails, saying why
+        (also when it failed before any phone was read). Secrets are masked as in the task's output.
+      - The role P(telphin.pbx.phone_profiles#role) sets it to its O(telphin.pbx.phone_profiles#role:main:phone_profiles_report_dir).
+      - Unset, no report is written.
+    type: path
+  report_account:
+    description: The account's name in the title of the Markdown report; empty for none.
+    type: str
+    default: ""
 notes:
   - Request cost. One token request, one listing of the account (one request per 100 extensions, plus
     one), one C(GET) per extension an assignment selects and one C(PUT) per extension that drifts.
@@ -96,6 +112,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+report_path:
+  description: The Markdown report written (O(report_dir)); the JSON one is beside it.
+  returned: when O(report_dir) is set and the report was written
+  type: str
+  sample: /home/admin/reports/phone_profiles_report.md
 registrations_lost:
   description: The extensions written whose devices were registered before the change and are not after it
     (O(check_registrations)).
@@ -203,8 +224,10 @@ diff:
   elements: dict
 '''
 
+from ansible.module_utils.common.parameters import remove_values
+
 from ansible_collections.telphin.pbx.plugins.module_utils import profiles as P
-from ansible_collections.telphin.pbx.plugins.module_utils import results
+from ansible_collections.telphin.pbx.plugins.module_utils import report, results
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import (
     BACKUP_OPTIONS, PARALLEL_OPTION, REGISTRATION_OPTIONS, ApiModule, backup_writer, registration_watch)
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_profiles
@@ -214,7 +237,23 @@ def argument_spec():
     # Free-form on purpose: the module checks every profile and assignment itself and reports every
     # problem at once, with its index and the closest name; Ansible's own check stops at the first.
     return dict(profiles=dict(type="dict", default={}), assignments=dict(type="list", elements="dict", default=[]),
+                report_dir=dict(type="path"), report_account=dict(type="str", default=""),
                 **dict(PARALLEL_OPTION, **BACKUP_OPTIONS, **REGISTRATION_OPTIONS))
+
+
+def ended(module, result):
+    """Every result the module ends with: with its summary, and with its report written when asked for."""
+    result = results.phone_profiles_ended(result, module.check_mode)
+    report_dir = module.params["report_dir"]
+    if not report_dir:
+        return result
+    # Masked as Ansible masks the result it prints: the report shows what the output shows.
+    content = remove_values(results.phone_profiles_report(result, module.check_mode), module.ansible.no_log_values)
+    try:
+        return dict(result, report_path=report.write(report_dir, content, module.params["report_account"]))
+    except OSError as exc:
+        return results.report_unwritten(result, "report_dir: the report could not be written to %s: %s"
+                                        % (report_dir, exc.strerror or exc))
 
 
 def main():
@@ -222,7 +261,11 @@ def main():
     params = module.params
     for secret in P.secret_values(params["profiles"], params["assignments"]):
         module.ansible.no_log_values.add(secret)
-    problems = module.input_problems(P.check(params["profiles"], params["assignments"]))
+    # The report folder first: when it cannot be written, no report (not even of the refusal) is attempted.
+    report_problems = report.folder_problems(params["report_dir"]) if params["report_dir"] else []
+    if not report_problems:
+        module.on_finish = lambda result: ended(module, result)
+    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"]))
     if problems:
         module.finish(results.phone_profiles_refusal(problems, module.check_mode))
     backup = backup_writer(module)

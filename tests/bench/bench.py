@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import pathlib
 import re
@@ -129,10 +128,15 @@ def generate_account_of_phones(phones, path):
     return ids, len(account)
 
 
-def pages_of_one_listing(account_size):
-    """The requests of one listing of the account: its full pages, then a short or an empty one. A page
-    shorter than the longest seen ends it, so an account of one page takes a second, empty one."""
-    return max(2, account_size // LIST_PAGE_SIZE + 1)
+def pages_of_one_listing(account_size, read_ahead):
+    """The requests of one listing of the account: its full pages, then a short or an empty one (a page
+    shorter than the longest seen ends it, so an account of one page takes a second, empty one), and the
+    pages past the end that the last batch read ahead (after page 2, batches of 2, 4, 8... up to
+    ``read_ahead``, the task's ``parallel``)."""
+    needed, page, batch = max(2, account_size // LIST_PAGE_SIZE + 1), 2, 1
+    while page <= needed:
+        page, batch = page + batch, min(2 * batch, read_ahead)
+    return page - 1
 
 
 class SimProcess:
@@ -248,7 +252,7 @@ def children_cpu_seconds():
 
 def count_requests(log, targets, drifted, expect_puts):
     """Requests by kind, and the problems against the request target (empty when met)."""
-    phone_get, put, listing, token, other = {}, {}, 0, 0, 0
+    phone_get, put, listing, token, other, pages = {}, {}, 0, 0, 0, []
     for entry in log:
         m = re.match(r"^/api/ver1\.0/extension/(\d+)/phone/$", entry["path"])
         if entry["method"] == "POST" and entry["path"] == "/oauth/token":
@@ -258,9 +262,11 @@ def count_requests(log, targets, drifted, expect_puts):
             counts[int(m.group(1))] = counts.get(int(m.group(1)), 0) + 1
         elif entry["method"] == "GET" and re.match(r"^/api/ver1\.0/client/[^/]+/extension/$", entry["path"]):
             listing += 1
+            pages.append(entry.get("query", {}).get("page"))
         else:
             other += 1
     n = dict(get=sum(phone_get.values()), put=sum(put.values()), listing=listing, token=token, other=other,
+             listing_repeats=len(pages) - len(set(pages)),
              bad_status=sum(1 for e in log if not 200 <= e["status"] < 300))
     n["GET"] = n["get"] + listing
     n["POST"] = token
@@ -435,7 +441,7 @@ class Bench:
         if (said.get("GET", 0), said.get("PUT", 0), said.get("POST", 0)) != (n["GET"], n["put"], n["POST"]):
             problems.append("the task reports %s, the simulator saw GET %d PUT %d POST %d"
                             % (said, n["GET"], n["put"], n["POST"]))
-        max_pages = math.ceil(account_size / 100) + 1  # 100 a page, and maybe an empty page that proves the end
+        max_pages = pages_of_one_listing(account_size, parallel)
         if n["token"] > 1 or n["listing"] > max_pages:
             problems.append("%d token requests, %d listing pages (at most 1 and %d)"
                             % (n["token"], n["listing"], max_pages))
@@ -461,7 +467,7 @@ class Bench:
         env = child_env(TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
         audit = [ANSIBLE_PLAYBOOK, AUDIT_PLAYBOOK, "--check", "-e", "@%s" % profiles]
         self.role = dict(extensions=len(ids), account=account_size, drifted=len(drifted), role=[], task=[],
-                         listing_pages=pages_of_one_listing(account_size))
+                         listing_pages=pages_of_one_listing(account_size, self.opts.default_parallel))
         for round_ in range(self.opts.role_rounds):
             for side in ("role", "task") if round_ % 2 == 0 else ("task", "role"):
                 sim.reset_with_drift(drifted)
@@ -477,9 +483,9 @@ class Bench:
                     problems.append("%s extensions, %s drifting; expected %d and %d"
                                     % (summary["extensions"], summary["drifted"], len(ids), len(drifted)))
                 listing = self.role["listing_pages"] if side == "role" else 0
-                if n["token"] != 1 or n["listing"] != listing:
-                    problems.append("%d token requests, %d listing requests (expected 1 and %d)"
-                                    % (n["token"], n["listing"], listing))
+                if n["token"] != 1 or n["listing"] != listing or n["listing_repeats"]:
+                    problems.append("%d token requests, %d listing requests, %d of a page asked for before "
+                                    "(expected 1, %d and 0)" % (n["token"], n["listing"], n["listing_repeats"], listing))
                 self.role[side].append(dict(seconds=run["seconds"], n=n, problems=problems,
                                             steps=steps_of(run)))
                 self.problems += ["%s, round %d: %s" % (ROLE_SIDES[side], round_ + 1, p) for p in problems]
@@ -734,11 +740,11 @@ def role_target(role):
     runs = role["role"]
     ratio = statistics.median(r["seconds"] for r in runs) / statistics.median(r["seconds"] for r in role["task"])
     tokens_ok = all(r["n"]["token"] == 1 for r in runs)
-    listing_ok = all(r["n"]["listing"] == role["listing_pages"] for r in runs)
+    listing_ok = all(r["n"]["listing"] == role["listing_pages"] and not r["n"]["listing_repeats"] for r in runs)
     return ["- the audit through the role at most %gx one %s task over the same %d phones: %s, %.2fx"
             % (TARGET_ROLE_RATIO, MODULE, role["extensions"], verdict(ratio <= TARGET_ROLE_RATIO), ratio),
             "- the role's run: exactly one token request (%s: %s) and the listing read once (%s: %s requests, one "
-            "listing being %d)" % (verdict(tokens_ok), "/".join(str(r["n"]["token"]) for r in runs),
+            "listing being %d, no page asked for twice)" % (verdict(tokens_ok), "/".join(str(r["n"]["token"]) for r in runs),
                                    verdict(listing_ok), "/".join(str(r["n"]["listing"]) for r in runs),
                                    role["listing_pages"])]
 

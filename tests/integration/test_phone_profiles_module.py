@@ -65,7 +65,7 @@ def test_a_report_folder_that_is_a_file_stops_the_account_before_any_request(sim
     assert run.rc != 0
     assert sim.log == [], run  # not even a token
     summary = custom_stats(run.output)["phone_profiles_summary"]
-    assert "report already exists as a file" in summary["failed_accounts"]["localhost"], summary
+    assert "report_dir: %s is a file, not a folder" % (tmp_path / "report") in summary["failed_accounts"]["localhost"], summary
 
 
 def test_every_account_of_the_play_is_in_the_summary_with_its_reason(sim, tmp_path):
@@ -86,7 +86,7 @@ def test_every_account_of_the_play_is_in_the_summary_with_its_reason(sim, tmp_pa
     assert sorted(summary["accounts"]) == ["good", "nofolder", "typo"], summary
     assert sorted(summary["failed_accounts"]) == ["nofolder", "typo"]
     assert "profiles.standard.record_enable: not a property" in summary["failed_accounts"]["typo"]
-    assert "report" in summary["failed_accounts"]["nofolder"]
+    assert "report_dir: " in summary["failed_accounts"]["nofolder"], summary
     assert summary["accounts"]["good"]["changed"] == 2 and summary["changed"] == 2, summary
     assert len(api_requests(sim, "PUT")) == 2
 

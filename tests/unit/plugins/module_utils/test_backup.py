@@ -5,6 +5,7 @@ import pathlib
 
 import yaml
 
+from ansible_collections.telphin.pbx.plugins.module_utils import backup
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import COLLECTION_VERSION, restore_items
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
@@ -23,3 +24,14 @@ def test_a_restore_sets_every_writable_field_resets_nulls_and_leaves_what_it_can
     assert items == [{"extension_id": 1001, "name": "000*100", "record_enabled": True, "conference_pin": "0123",
                       "reset": ["vm_mailto"]}]
     assert len(notes) == 1 and notes[0].startswith("000*100: label is left as it is")
+
+
+def test_keep_removes_only_the_oldest_backups_of_the_same_account(tmp_path):
+    names = ["phone_properties_7000_20261201T0%d0000000000Z.yml" % hour for hour in range(1, 5)] + [
+        "phone_properties_7001_20261201T010000000000Z.yml",  # another account's
+        "phone_properties_7000_before-the-migration.yml",  # a name of the user's (backup_options.filename)
+        "notes.txt"]
+    for name in names:
+        (tmp_path / name).write_text("")
+    backup._keep_newest(str(tmp_path), backup._name_prefix(7000), 2)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names[2:])

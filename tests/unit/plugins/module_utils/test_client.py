@@ -168,14 +168,37 @@ def test_list_extensions_clamped_pages(rsps, ft):
     client = make_client(ft, access_token=STATIC_TOKEN)
     result = client.list_extensions(per_page=100)
     assert [e["id"] for e in result] == list(range(1, 121))
-    assert [query(c)["page"] for c in rsps.calls] == ["1", "2", "3"]
+    # Page 2 came full, so pages 3 and 4 were asked for at once: 4 lies past the end.
+    assert sorted(query(c)["page"] for c in rsps.calls) == ["1", "2", "3", "4"]
     assert all(query(c)["per_page"] == "100" for c in rsps.calls)
 
 
 def test_list_extensions_empty_page_ends(rsps, ft):
     _pages(rsps, [_ext(1, 3), _ext(4, 3)])
     result = make_client(ft, access_token=STATIC_TOKEN).list_extensions(per_page=3)
-    assert len(result) == 6 and len(rsps.calls) == 3
+    assert len(result) == 6 and sorted(query(c)["page"] for c in rsps.calls) == ["1", "2", "3", "4"]
+
+
+def test_a_long_listing_reads_ahead_in_doubling_batches(rsps, ft):
+    """34 full pages of 3, and a short one: the batches after page 2 are of 2, 4, 8 and then 10 pages (the
+    client's 10 connections), so 7 round trips read 35 pages, and the last batch (27 to 36) asks for one page
+    past the end."""
+    _pages(rsps, [_ext(1 + 3 * n, 3) for n in range(34)] + [_ext(103, 1)])
+    result = make_client(ft, access_token=STATIC_TOKEN, pool_size=10).list_extensions(per_page=3)
+    assert [e["id"] for e in result] == list(range(1, 104))
+    assert sorted(int(query(c)["page"]) for c in rsps.calls) == list(range(1, 37))
+
+
+def test_a_page_that_fails_after_the_end_is_not_looked_at(rsps, ft):
+    def callback(request):
+        page = int(query_of(request.url)["page"])
+        if page > 3:
+            return 500, {}, json.dumps({"message": "no such page"})
+        return 200, {}, json.dumps([_ext(1, 3), _ext(4, 3), _ext(7, 1)][page - 1])
+
+    rsps.add_callback(responses.GET, API + "/client/@me/extension/", callback=callback,
+                      content_type="application/json")
+    assert len(make_client(ft, access_token=STATIC_TOKEN).list_extensions(per_page=3)) == 7
 
 
 def test_list_extensions_short_first_page(rsps, ft):
@@ -255,7 +278,8 @@ def test_list_extensions_asks_for_smaller_pages_after_a_400(rsps, ft):
                       content_type="application/json")
     result = make_client(ft, access_token=STATIC_TOKEN).list_extensions()
     assert [e["id"] for e in result] == list(range(1, 46))
-    assert [query(c)["per_page"] for c in rsps.calls] == ["100", "50", "20", "20", "20"]
+    # 20, 20 and 5 of 45 on pages 1 to 3; page 4, asked for with page 3, lies past the end.
+    assert sorted(query(c)["per_page"] for c in rsps.calls) == ["100", "20", "20", "20", "20", "50"]
 
 
 def test_list_extensions_not_a_list(rsps, ft):

@@ -1,0 +1,46 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""report.py: the report's files, as a user finds them in the report folder."""
+
+import json
+import os
+
+from ansible_collections.telphin.pbx.plugins.module_utils import report
+
+AUDIT = {"check_mode": True, "failed": False, "msg": "", "stats": {}, "backup_path": None,
+         "summary": {"extensions": 1, "drifted": 1, "changed": 0, "failed": 0,
+                     "profiles": {"desk": {"extensions": 1, "drifted": 1, "changed": 0, "failed": 0}}},
+         "extensions": [{"extension_id": 1012, "name": "000*111", "profile": "desk", "changed": True,
+                         "drift": {"label": {"before": "Приёмная | 2", "after": "<b>Desk</b>"}}}]}
+
+
+def test_the_folder_is_made_when_missing(tmp_path):
+    folder = tmp_path / "reports" / "north"
+    assert report.folder_problems(str(folder)) == [] and folder.is_dir()
+
+
+def test_a_file_where_the_folder_goes_is_named(tmp_path):
+    (tmp_path / "reports").write_text("")
+    assert report.folder_problems(str(tmp_path / "reports")) == [
+        "report_dir: %s is a file, not a folder" % (tmp_path / "reports")]
+    assert report.folder_problems(str(tmp_path / "reports" / "north"))[0].startswith(
+        "report_dir: %s cannot be made: " % (tmp_path / "reports" / "north"))
+
+
+def test_both_files_are_written_and_replace_older_ones_whole(tmp_path):
+    (tmp_path / "phone_profiles_report.md").write_text("an older report, much longer than the new one " * 100)
+    path = report.write(str(tmp_path), AUDIT, account="north")
+    assert path == str(tmp_path / "phone_profiles_report.md")
+    assert sorted(os.listdir(tmp_path)) == ["phone_profiles_report.json", "phone_profiles_report.md"]  # no temp file
+    assert json.loads((tmp_path / "phone_profiles_report.json").read_text(encoding="utf-8")) == AUDIT
+    markdown = (tmp_path / "phone_profiles_report.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Phone profiles report: north\n") and "older" not in markdown
+    assert "| 000*111 | 1012 | desk | label | Приёмная \\| 2 | &lt;b&gt;Desk&lt;/b&gt; |" in markdown
+    assert oct(os.stat(path).st_mode & 0o777) == "0o644"
+
+
+def test_a_run_that_failed_before_reading_says_so():
+    failed = dict(AUDIT, failed=True, msg="GET /extension/: HTTP 503", extensions=[],
+                  summary=dict(AUDIT["summary"], extensions=0, drifted=0, profiles={}))
+    markdown = report.as_markdown(failed)
+    assert "The run failed before any phone was read: nothing was written." in markdown
+    assert "**GET /extension/: HTTP 503**" in markdown
