@@ -19,9 +19,11 @@ from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWr
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import DEFAULT_PARALLEL, MAX_PARALLEL
 from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 
+# How many extensions a module works on at once: the option, its default and its bounds, in one place.
+DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
+MAX_PARALLEL = 32
 PARALLEL_OPTION = dict(parallel=dict(type="int", default=DEFAULT_PARALLEL))
 # The network modules' convention (cisco.ios ios_config, ansible.netcommon): backup, backup_options.
 BACKUP_OPTIONS = dict(backup=dict(type="bool", default=False),

@@ -17,6 +17,7 @@ with the phases of every other run: only the fields that differ now, only on the
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -165,4 +166,4 @@ def restore(client, document, parallel, check_mode, backup=None):
     if problems:
         return Run((), refused=tuple(problems))
     run = apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup)
-    return Run(run.outcomes, run.warnings + tuple(notes), run.refused, run.stopped, run.backup_path)
+    return replace(run, notes=run.notes + tuple(notes))

@@ -56,11 +56,11 @@ class RegistrationWatch:
                 "registered_now": None if now is None else now["registered"], "devices": _devices(now),
                 "msg": failures.get(ext_id, "")})
         return tuple(replace(o, registration=marked[o.target.extension_id])
-                     if o.target.extension_id in marked else o for o in outcomes), ()
+                     if o.target.extension_id in marked else o for o in outcomes)
 
     def after(self, client, outcomes, before):
-        """``(outcomes with registration, warnings)``: polls the written extensions whose devices were
-        registered until each is registered again or the wait is over."""
+        """The outcomes with their ``registration``: polls the written extensions whose devices were
+        registered until each is registered again or the wait is over (``lost`` when one is not)."""
         written = {o.target.extension_id for o in outcomes if o.changed}
         pending = {ext_id for ext_id in written if (before.get(ext_id) or {}).get("registered")}
         now, failures = {}, {}
@@ -81,13 +81,5 @@ class RegistrationWatch:
                 "registered_before": registered_before, "registered_after": registered_after,
                 "lost": bool(registered_before) and ext_id in pending, "devices": _devices(was),
                 "msg": failures.get(ext_id, "")})
-        result = tuple(replace(o, registration=marked[o.target.extension_id])
-                       if o.target.extension_id in marked else o for o in outcomes)
-        lost = [o for o in result if o.registration and o.registration["lost"]]
-        warnings = ()
-        if lost:
-            warnings = ("%d extension%s lost %s SIP registration after the change and did not register again "
-                        "within %g s: %s" % (len(lost), "" if len(lost) == 1 else "s",
-                                             "its" if len(lost) == 1 else "their", self.wait,
-                                             ", ".join(o.target.title for o in lost)),)
-        return result, warnings
+        return tuple(replace(o, registration=marked[o.target.extension_id])
+                     if o.target.extension_id in marked else o for o in outcomes)

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one place that shapes what the modules return: entries, drift and diff, stats, failure messages.
+"""The one place that shapes what the modules return: entries, drift and diff, stats, failure messages,
+and the warnings of a run.
 
 Pure functions from a :class:`~.runner.Run` (or a listing) and the client's counters to the result dict a
 module hands to Ansible. Secrets are masked here, on the way out.
@@ -10,7 +11,9 @@ module hands to Ansible. Secrets are masked here, on the way out.
 from __future__ import annotations
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
+from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import budget_shortfall_text
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import as_id
 
 
@@ -76,6 +79,56 @@ def stats(client, outcomes=None):
 
 
 NAMES_IN_A_MESSAGE = 20
+
+
+def warnings(run):
+    """What the user should know of a :class:`~.runner.Run` that went ahead, worded from its facts."""
+    outcomes = run.outcomes
+    said = ["extensions is empty: there is nothing to do."] if run.empty else []
+    said += [_bundle_warning(o) for o in outcomes if o.bundle_effects]
+    said += _left_out_warnings(outcomes)
+    shortfall = run.budget_shortfall
+    if shortfall and shortfall["going_ahead"] == "check_mode":
+        said.append(budget_shortfall_text(shortfall) + "; a real run now would stop before writing, unless "
+                                                       "allow_partial is set.")
+    elif shortfall:
+        said.append(budget_shortfall_text(shortfall) + "; allow_partial is set, so the writes go ahead until the "
+                                                       "API refuses them.")
+    lost = [o for o in outcomes if o.registration and o.registration.get("lost")]
+    if lost:
+        said.append("%d extension%s lost %s SIP registration after the change and did not register again within "
+                    "%g s: %s" % (len(lost), "" if len(lost) == 1 else "s", "its" if len(lost) == 1 else "their",
+                                  run.registration_wait, ", ".join(o.target.title for o in lost)))
+    said += ["%s: the write's answer was lost (%s); read back, the server holds the desired values"
+             % (o.target.title, o.read_back) for o in outcomes if o.read_back]
+    return tuple(said) + tuple(run.notes)
+
+
+def _left_out_warnings(outcomes):
+    """One warning naming the managed fields that the API's answers leave out, which are sent every run."""
+    fields_, extensions = set(), 0
+    for outcome in outcomes:
+        missing = plan.left_out(outcome.current, outcome.changes) if outcome.current is not None else []
+        fields_.update(missing)
+        extensions += bool(missing)
+    if not fields_:
+        return []
+    return ["The API's answers leave out %s (on %d extension%s): the module cannot compare what it does not "
+            "read, so it sends these fields on every run and reports them as changed."
+            % (", ".join(sorted(fields_)), extensions, "" if extensions == 1 else "s")]
+
+
+def _bundle_warning(outcome):
+    effects = outcome.bundle_effects
+    inactive = plan.inactive_members(outcome.current)
+    fields_ = ", ".join(sorted({name for names in effects.values() for name in names}))
+    active = ["id %s" % partner for partner in effects if partner not in inactive]
+    maybe = ["id %s" % partner for partner in effects if partner in inactive]
+    where = " and ".join(part for part in (
+        ", ".join(active), maybe and "perhaps on %s (inactive in the bundle: the vendor does not say whether "
+                                     "the API synchronizes inactive members)" % ", ".join(maybe)) if part)
+    return "%s is in a bundle: changing %s there also changes it on %s, which the task does not manage." % (
+        outcome.target.title, fields_, where)
 
 
 def failure_message(run):

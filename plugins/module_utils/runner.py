@@ -4,8 +4,9 @@
 """Many targets in parallel: resolve names, GET each, plan, check the whole plan, then PUT where needed.
 
 Each phase takes frozen values and returns new ones; the result of a run is one immutable
-:class:`Outcome` per target, in input order, and a :class:`Run` that holds them with the run's warnings
-and, when the plan as a whole could not go ahead, why. The phases are strict so that nothing is written
+:class:`Outcome` per target, in input order, and a :class:`Run` that holds them with what the user should
+be warned of (as facts: ``results.warnings`` words them) and, when the plan as a whole could not go
+ahead, why. The phases are strict so that nothing is written
 until every target has been read and the plan is known to be sound (no bundle conflict, enough
 rate-limit budget). Check mode runs the same phases and stops before the writes.
 """
@@ -25,8 +26,6 @@ from ansible_collections.telphin.pbx.plugins.module_utils.profiles import Profil
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
     ME, Target, duplicate_targets, needs_listing, resolve, targets_from_params)
 
-DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
-MAX_PARALLEL = 32
 
 # Said once in the task's message; each extension it stopped says only this.
 NOT_ATTEMPTED = "not attempted: the task stopped after an error that every request would meet (see msg)"
@@ -46,20 +45,29 @@ class Outcome:
     failed: bool = False
     msg: str = ""
     bundle_effects: Mapping = field(default_factory=dict)  # partner id -> synchronized fields changed there
-    note: str = ""  # what the user should know of a success (a write confirmed by reading it back)
+    read_back: str = ""  # the error of a write whose answer was lost, and reading back found it applied
     registration: Optional[Mapping] = None  # SIP registrations around the write, when the task watches them
 
 
 @dataclass(frozen=True)
 class Run:
-    """The outcomes in input order, warnings for the user, and the reasons the plan was refused, if it was."""
+    """The outcomes in input order, what to warn of, and the reasons the plan was refused, if it was."""
 
     outcomes: tuple
-    warnings: tuple = ()
     refused: tuple = ()  # when set, nothing was written
     stopped: Optional[str] = None  # the error that stopped the task, said once
     backup_path: Optional[str] = None  # the backup of what was read, written before the first write
-    watched: bool = False  # whether the registrations were watched (check_registrations)
+    registration_wait: Optional[float] = None  # seconds the registrations were waited for; None: not watched
+    empty: bool = False  # the task named no extension
+    # {writes, remaining, reset, going_ahead}: the hourly budget cannot cover the writes (warned when a
+    # check-mode run or allow_partial goes ahead; otherwise the run is refused, saying so).
+    budget_shortfall: Optional[Mapping] = None
+    notes: tuple = ()  # what a restore could not bring back (``backup.restore_items``), as it words it
+
+    @property
+    def watched(self):
+        """Whether the registrations were watched (check_registrations)."""
+        return self.registration_wait is not None
 
 
 def _failed(outcome, msg):
@@ -115,7 +123,7 @@ def resolve_names(client, targets):
     return resolve(targets, directory, me)
 
 
-def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters):
+def read_phone_properties(client, targets, parallel=1, **filters):
     """Read the properties of the targets, or of every phone extension of the account when there are none.
 
     ``filters`` (status, name, extension_group_id) narrow the listing when there are no targets.
@@ -132,7 +140,7 @@ def read_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, **filters)
     return Run(outcomes, stopped=stopped)
 
 
-def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mode=False, allow_partial=False,
+def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_partial=False,
                            backup=None, watch=None):
     """Bring every target's managed fields to their desired values: a :class:`Run`.
 
@@ -142,7 +150,7 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
     extensions written, before and after the writes (in check mode: of those whose change touches them).
     """
     if not targets:
-        return Run((), warnings=("extensions is empty: there is nothing to do.",))
+        return Run((), empty=True)
     targets, problems = resolve_names(client, targets)
     problems += duplicate_targets(targets)
     if problems:
@@ -155,25 +163,22 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
         [(o.target.title_with_profile, o.target.extension_id, o.current, o.target.desired) for o in readable])
     if problems:
         return Run(outcomes, refused=tuple(problems))
-    outcomes, warnings = _with_bundle_effects(outcomes)
-    warnings += _left_out_warnings(outcomes)
+    outcomes = _with_bundle_effects(outcomes)
 
     writes = sum(1 for o in outcomes if o.changes and not o.failed)
     shortfall = None if stopped else _budget_shortfall(client.write_budget(), writes)
-    if shortfall and check_mode:
-        warnings += (shortfall + "; a real run now would stop before writing, unless allow_partial is set.",)
-    elif shortfall and not allow_partial:
-        return Run(outcomes, warnings, refused=(shortfall + ". Run again after the reset, or set "
-                                                "allow_partial=true to write what the budget allows",))
-    elif shortfall:
-        warnings += (shortfall + "; allow_partial is set, so the writes go ahead until the API refuses them.",)
+    if shortfall and not check_mode and not allow_partial:
+        return Run(outcomes, refused=(budget_shortfall_text(shortfall) + ". Run again after the reset, or set "
+                                      "allow_partial=true to write what the budget allows",))
+    facts = dict(budget_shortfall=shortfall and MappingProxyType(dict(shortfall, going_ahead="check_mode" if check_mode
+                                                                      else "allow_partial")),
+                 registration_wait=None if watch is None else watch.wait)
 
     registered_before = None
     if watch is not None and writes and not stopped:
         to_write = [o for o in outcomes if o.changes and not o.failed]
         if check_mode:
-            outcomes, more = watch.at_risk(client, outcomes)
-            warnings += more
+            outcomes = watch.at_risk(client, outcomes)
         else:
             registered_before = watch.before(client, to_write)
     backup_path = None
@@ -181,13 +186,11 @@ def apply_phone_properties(client, targets, parallel=DEFAULT_PARALLEL, check_mod
         try:
             backup_path = backup(client, outcomes)
         except Exception as exc:  # BackupError, or the /user/ read failing: no write without a backup
-            return Run(outcomes, warnings, refused=("no backup, so nothing was written: %s" % exc,))
+            return Run(outcomes, refused=("no backup, so nothing was written: %s" % exc,), **facts)
     outcomes, stopped = _write(client, outcomes, parallel, check_mode, stopped)
     if registered_before is not None:
-        outcomes, more = watch.after(client, outcomes, registered_before)
-        warnings += more
-    return Run(outcomes, warnings + tuple(o.note for o in outcomes if o.note), stopped=stopped,
-               backup_path=backup_path, watched=watch is not None)
+        outcomes = watch.after(client, outcomes, registered_before)
+    return Run(outcomes, stopped=stopped, backup_path=backup_path, **facts)
 
 
 def _planned(outcome):
@@ -196,7 +199,7 @@ def _planned(outcome):
     return replace(outcome, changes=changes, body=MappingProxyType(plan.put_body(outcome.target.desired, changes)))
 
 
-def apply_profiles(client, profiles, assignments, parallel=DEFAULT_PARALLEL, check_mode=False, backup=None,
+def apply_profiles(client, profiles, assignments, parallel=1, check_mode=False, backup=None,
                    watch=None):
     """The profiles brought to the account: one listing, the assignments matched, then one run of the
     phases above over every extension they select. A :class:`Run` whose targets carry their profile.
@@ -272,53 +275,29 @@ def _read_back(client, outcome, error):
         return replace(outcome, after=MappingProxyType(now), changed=bool(moved), failed=True, msg=(
             "%s; read back, the server holds %s: %s still differ" % (
                 error, "part of the change" if moved else "the values before the write", ", ".join(remaining))))
-    return replace(outcome, after=MappingProxyType(now), changed=True,
-                   note="%s: the write's answer was lost (%s); read back, the server holds the desired values"
-                        % (outcome.target.title, error))
-
-
-def _left_out_warnings(outcomes):
-    """One warning naming the managed fields that the API's answers leave out, which are sent every run."""
-    fields_, extensions = set(), 0
-    for outcome in outcomes:
-        missing = plan.left_out(outcome.current, outcome.changes) if outcome.current is not None else []
-        fields_.update(missing)
-        extensions += bool(missing)
-    if not fields_:
-        return ()
-    return ("The API's answers leave out %s (on %d extension%s): the module cannot compare what it does not "
-            "read, so it sends these fields on every run and reports them as changed."
-            % (", ".join(sorted(fields_)), extensions, "" if extensions == 1 else "s"),)
+    return replace(outcome, after=MappingProxyType(now), changed=True, read_back=str(error))
 
 
 def _with_bundle_effects(outcomes):
-    """Outcomes with the bundle partners their changes reach beyond the task, and a warning for each."""
+    """Outcomes with the bundle partners their changes reach beyond the task (``results.warnings`` warns)."""
     managed_by_id = {o.target.extension_id: set(o.target.desired) for o in outcomes if not o.failed}
-    result, warnings = [], []
+    result = []
     for outcome in outcomes:
         effects = {} if outcome.failed else plan.bundle_side_effects(
             outcome.target.extension_id, outcome.current, outcome.changes, managed_by_id)
-        if effects:
-            outcome = replace(outcome, bundle_effects=MappingProxyType(effects))
-            warnings.append(_bundle_warning(outcome, effects, plan.inactive_members(outcome.current)))
-        result.append(outcome)
-    return tuple(result), tuple(warnings)
-
-
-def _bundle_warning(outcome, effects, inactive):
-    fields_ = ", ".join(sorted({name for names in effects.values() for name in names}))
-    active = ["id %s" % partner for partner in effects if partner not in inactive]
-    maybe = ["id %s" % partner for partner in effects if partner in inactive]
-    where = " and ".join(part for part in (
-        ", ".join(active), maybe and "perhaps on %s (inactive in the bundle: the vendor does not say whether "
-                                     "the API synchronizes inactive members)" % ", ".join(maybe)) if part)
-    return "%s is in a bundle: changing %s there also changes it on %s, which the task does not manage." % (
-        outcome.target.title, fields_, where)
+        result.append(replace(outcome, bundle_effects=MappingProxyType(effects)) if effects else outcome)
+    return tuple(result)
 
 
 def _budget_shortfall(budget, writes):
-    """Why the API's remaining hourly budget cannot cover the writes, or None when it can (or is unknown)."""
+    """``{writes, remaining, reset}`` when the API's remaining hourly budget cannot cover the writes, or None
+    when it can (or is unknown)."""
     if not writes or not budget or budget.get("remaining") is None or budget["remaining"] >= writes:
         return None
-    return ("the plan needs %d write requests but only %d remain of the API's hourly budget "
-            "(it resets in %s s)" % (writes, budget["remaining"], budget.get("reset", "?")))
+    return {"writes": writes, "remaining": budget["remaining"], "reset": budget.get("reset", "?")}
+
+
+def budget_shortfall_text(shortfall):
+    """Why the API's hourly budget cannot cover the writes: the refusal's words, and the warning's (results)."""
+    return ("the plan needs %d write requests but only %d remain of the API's hourly budget (it resets in %s s)"
+            % (shortfall["writes"], shortfall["remaining"], shortfall["reset"]))

@@ -273,7 +273,7 @@ def main():
                                                    parallel=params["parallel"], check_mode=module.check_mode,
                                                    backup=backup, watch=registration_watch(module)))
     module.finish(results.phone_profiles_result(run, module.client, params, module.check_mode,
-                                                module.diff_mode), run.warnings)
+                                                module.diff_mode), results.warnings(run))
 
 
 if __name__ == "__main__":

@@ -687,7 +687,8 @@ def main():
         run = module.run(lambda client: apply_phone_properties(
             client, targets, parallel=params["parallel"], check_mode=module.check_mode,
             allow_partial=params["allow_partial"], backup=backup, watch=registration_watch(module)))
-    module.finish(results.phone_properties_result(run, module.client, params, module.diff_mode), run.warnings)
+    module.finish(results.phone_properties_result(run, module.client, params, module.diff_mode),
+                  results.warnings(run))
 
 
 if __name__ == "__main__":

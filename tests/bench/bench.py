@@ -90,7 +90,7 @@ def child_env(collections=COLLECTIONS, **extra):
 def module_default_parallel():
     """The module's default ``parallel``, read from the collection so that the report follows it."""
     sys.path.insert(0, str(COLLECTIONS))
-    from ansible_collections.telphin.pbx.plugins.module_utils.runner import DEFAULT_PARALLEL
+    from ansible_collections.telphin.pbx.plugins.module_utils.api_module import DEFAULT_PARALLEL
     return DEFAULT_PARALLEL
 
 

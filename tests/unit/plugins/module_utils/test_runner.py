@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.results import failure_message
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import (
     Run, apply_phone_properties, read_phone_properties)
@@ -131,11 +132,11 @@ def test_a_budget_that_cannot_cover_the_writes_refuses_the_plan():
     assert "needs 3 write requests but only 2 remain" in refused.refused[0]
     partial = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
                                      allow_partial=True)
-    assert partial.warnings and "allow_partial" in partial.warnings[0]
+    assert results.warnings(partial) and "allow_partial" in results.warnings(partial)[0]
     audit = apply_phone_properties(FakeApi(phones(3, record_enabled=False), remaining=2),
                                    targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
                                    check_mode=True)
-    assert audit.warnings and "a real run now would stop before writing" in audit.warnings[0]
+    assert results.warnings(audit) and "a real run now would stop before writing" in results.warnings(audit)[0]
 
 
 def test_names_are_resolved_with_one_listing():
@@ -162,7 +163,7 @@ def test_a_write_whose_answer_was_lost_is_read_back_and_reported_as_done():
     run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]))
     assert [(o.changed, o.failed) for o in run.outcomes] == [(True, False)] * 3
     assert api.journal.count(("GET", "1001")) == 2  # read, then read back
-    assert any("id 1001: the write's answer was lost" in w and "holds the desired values" in w for w in run.warnings)
+    assert any("id 1001: the write's answer was lost" in w and "holds the desired values" in w for w in results.warnings(run))
 
 
 def test_a_write_whose_answer_was_lost_and_was_not_applied_fails_saying_so():
@@ -194,7 +195,7 @@ def test_a_field_the_api_leaves_out_is_sent_every_run_with_one_warning():
     run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True, "intercom": 5})
                                                 for i in range(3)]))
     assert [o.changes for o in run.outcomes] == [("intercom",)] * 3
-    assert run.warnings == ("The API's answers leave out intercom (on 3 extensions): the module cannot compare "
+    assert results.warnings(run) == ("The API's answers leave out intercom (on 3 extensions): the module cannot compare "
                             "what it does not read, so it sends these fields on every run and reports them as "
                             "changed.",)
 

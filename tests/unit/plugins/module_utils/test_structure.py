@@ -28,7 +28,7 @@ ALLOWED = {
     "targets": {"extensions", "fields"},
     "plan": {"fields"},
     "runner": {"errors", "extensions", "plan", "profiles", "targets"},
-    "results": {"fields", "plan", "profiles", "targets"},
+    "results": {"fields", "plan", "profiles", "runner", "targets"},
     "profiles": {"extensions", "fields"},
     "registrations": {"errors", "extensions", "targets"},
     "vars_yaml": set(),
