@@ -18,7 +18,7 @@ description:
   - RV(devices) counts the registered devices per model (the user agent without its firmware version), for
     an inventory of handsets.
   - "Request cost: one GET per extension, a token request, and the listing (one request per 100 extensions
-    of the account) only when no extension is named or one is named by number or name. The vendor's bulk
+    of the account, see M(telphin.pbx.extension_info)) only when no extension is named or one is named by number or name. The vendor's bulk
     read (C(GET /extension/registration/)) is not used: no public copy of its page keeps its parameters, so
     a client could read a block other than the one it asked for without knowing it."
   - Bad options (an id that is not a positive integer, a regular expression that does not compile, a
