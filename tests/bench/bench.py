@@ -744,9 +744,9 @@ def role_target(role):
     return ["- the audit through the role at most %gx one %s task over the same %d phones: %s, %.2fx"
             % (TARGET_ROLE_RATIO, MODULE, role["extensions"], verdict(ratio <= TARGET_ROLE_RATIO), ratio),
             "- the role's run: exactly one token request (%s: %s) and the listing read once (%s: %s requests, one "
-            "listing being %d, no page asked for twice)" % (verdict(tokens_ok), "/".join(str(r["n"]["token"]) for r in runs),
-                                   verdict(listing_ok), "/".join(str(r["n"]["listing"]) for r in runs),
-                                   role["listing_pages"])]
+            "listing being %d, no page asked for twice)"
+            % (verdict(tokens_ok), "/".join(str(r["n"]["token"]) for r in runs),
+               verdict(listing_ok), "/".join(str(r["n"]["listing"]) for r in runs), role["listing_pages"])]
 
 
 # ---------------------------------------------------------------------------------------------------------

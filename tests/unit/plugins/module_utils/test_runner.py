@@ -195,9 +195,9 @@ def test_a_field_the_api_leaves_out_is_sent_every_run_with_one_warning():
     run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True, "intercom": 5})
                                                 for i in range(3)]))
     assert [o.changes for o in run.outcomes] == [("intercom",)] * 3
-    assert results.warnings(run) == ("The API's answers leave out intercom (on 3 extensions): the module cannot compare "
-                            "what it does not read, so it sends these fields on every run and reports them as "
-                            "changed.",)
+    assert results.warnings(run) == (
+        "The API's answers leave out intercom (on 3 extensions): the module cannot compare what it does not read, "
+        "so it sends these fields on every run and reports them as changed.",)
 
 
 def test_a_long_list_of_extensions_stopped_for_one_reason_names_twenty():
