@@ -127,7 +127,7 @@ def test_the_tarball_in_the_context_is_what_galaxy_users_get(context):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 assert str(path.relative_to(ROOT)) in names, path
     # galaxy.yml's build_ignore applies: no development files.
-    for ignored in ("Makefile", ".ci", "tools", "execution-environment.yml", ".build", ".venv"):
+    for ignored in ("Makefile", ".ci", ".github", "tools", "execution-environment.yml", ".build", ".venv"):
         assert not any(name == ignored or name.startswith(ignored + "/") for name in names), ignored
 
 
