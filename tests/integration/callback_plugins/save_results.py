@@ -38,10 +38,12 @@ class CallbackModule(CallbackBase):
         task = getattr(result, "task", None) or result._task  # `task` from ansible-core 2.19
         data = getattr(result, "result", None)  # `result` from ansible-core 2.19; `_result` before
         data = result._result if data is None else data
-        if task.register:
-            saved = {key: value for key, value in data.items() if not key.startswith("_ansible_")}
-            saved.update(outcome)
-            self.results[task.register] = saved
+        # ansible-core 2.21 holds `register: name` as {name: the result}, a projection.
+        names = [task.register] if isinstance(task.register, str) else list(task.register or ())
+        saved = {key: value for key, value in data.items() if not key.startswith("_ansible_")}
+        saved.update(outcome)
+        for name in names:
+            self.results[name] = saved
 
     def v2_runner_on_ok(self, result, **kwargs):
         self._save(result, failed=False)
