@@ -2,9 +2,12 @@
 """api_info, the read-only probe: under each reading of the simulator, its output names what the reading
 changed, and it sends nothing but GETs (and a token request)."""
 
+import contextlib
+
 import pytest
 
-from conftest import api_requests
+from conftest import api_requests, run_tasks
+from pbxsim import Simulator
 
 VENDOR_EXAMPLE_LACKS = ["announce_sound_upon_incoming_call", "intercom", "label", "record_on_transfer",
                         "replace_pin"]
@@ -37,7 +40,8 @@ def test_the_probe_of_the_simulators_defaults(sim, play, only_gets):
     assert len(result["stats"]["requests"]) and len(api_requests(sim)) <= 10
 
 
-@pytest.mark.parametrize("readings, check", [
+# Each reading changes one thing the probe must name: (reading, what the probe's result shows).
+READING_CASES = [
     ({"omit_fields": "vendor_example"},
      lambda r: r["phone_fields"]["missing"] == VENDOR_EXAMPLE_LACKS and r["phone_fields"]["extra"] == []
      and any(f.startswith("GET /phone/ leaves out label, announce_sound_upon_incoming_call")
@@ -59,12 +63,32 @@ def test_the_probe_of_the_simulators_defaults(sim, play, only_gets):
      lambda r: r["token"]["expires_in"] is None and any("no expires_in" in f for f in r["findings"])),
     ({"rate_limit_scope": "resource"},
      lambda r: len({v["remaining"] for v in r["rate_limit_per_resource"].values()}) > 1),
-], ids=["omit-fields", "null-sounds", "page-capped", "page-size-refused", "default-page", "page-ignored",
-        "no-expires-in", "budget-per-resource"])
-def test_the_probe_names_what_each_reading_changes(sim, play, only_gets, readings, check):
-    sim.set_readings(**readings)
-    result = probe(play)
-    assert check(result), result
+]
+READING_IDS = ["omit-fields", "null-sounds", "page-capped", "page-size-refused", "default-page", "page-ignored",
+               "no-expires-in", "budget-per-resource"]
+
+
+@pytest.fixture(scope="module")
+def probes_under_readings(tmp_path_factory):
+    """The probe under every reading in one playbook (one start-up): a simulator per reading, each task
+    pointed at its own by api_url. ``{id: (the probe's result, that simulator's log)}``."""
+    with contextlib.ExitStack() as stack:
+        sims = [stack.enter_context(Simulator(rate_limit=100000)) for _case in READING_CASES]
+        for sim, (readings, _check) in zip(sims, READING_CASES):
+            sim.set_readings(**readings)
+        tasks = [{"name": case_id, "telphin.pbx.api_info": {"api_url": sim.url}}
+                 for case_id, sim in zip(READING_IDS, sims)]
+        results, output, _rc = run_tasks(sims[0], tmp_path_factory.mktemp("readings"), tasks)
+        assert results is not None, output
+        return {case_id: (result, sim.log) for case_id, result, sim in zip(READING_IDS, results, sims)}
+
+
+@pytest.mark.parametrize("case", range(len(READING_CASES)), ids=READING_IDS)
+def test_the_probe_names_what_each_reading_changes(probes_under_readings, case):
+    result, log = probes_under_readings[READING_IDS[case]]
+    assert not result.get("failed"), result
+    assert READING_CASES[case][1](result), result
+    assert {e["method"] for e in log if e["path"] != "/oauth/token"} == {"GET"}
 
 
 def test_the_probe_reads_the_phone_it_is_given(sim, play, only_gets):
