@@ -7,7 +7,7 @@ import collections
 
 import pytest
 
-from conftest import api_requests, issue_token
+from conftest import api_requests, issue_token, run_tasks
 
 MODULE = "telphin.pbx.registration_info"
 PHONES = list(range(1001, 1033))
@@ -181,28 +181,46 @@ def test_names_that_name_nothing_or_no_phone_are_refused_after_the_listing(sim, 
     assert registration_gets(sim) == [] and len(listings(sim)) == 1
 
 
-@pytest.mark.parametrize("options, message", [
+BAD_OPTIONS = [
     ({"device_regex": "Yealink ("}, "device_regex: not a valid regular expression: missing ), unterminated"),
     ({"extensions": [1001, 0, 1.5]}, "extensions[1]: must be a positive integer or '@me', got 0; extensions[2]: "
                                      "must be an extension id (an integer)"),
     ({"extension_id": "10x1"}, "extension_id: must be a positive integer or '@me', got '10x1'"),
     ({"extension_id": "1001", "extension_group_id": 51}, "extension_group_id: filters the listing of every"),
     ({"extensions": [1001], "parallel": 0}, "parallel: must be from 1 to 32, got 0"),
-], ids=["regex", "ids", "id", "filter-with-target", "parallel"])
-def test_bad_options_fail_before_any_request_naming_the_option(sim, play, options, message):
-    run = play({MODULE: options})
-    assert run.rc == 0 and run.result["failed"], run
-    assert run.result["msg"].startswith("Invalid options, nothing was sent: " + message), run.result["msg"]
-    assert sim.log == []
+]
+BAD_OPTIONS_IDS = ["regex", "ids", "id", "filter-with-target", "parallel"]
+EXCLUSIVE = {"extension_id": "1001", "extensions": [1002]}
+EMPTY = {"extensions": []}
 
 
-def test_options_that_exclude_each_other(sim, play):
-    run = play({MODULE: {"extension_id": "1001", "extensions": [1002]}})
-    assert run.result["failed"] and "mutually exclusive" in run.result["msg"], run
-    assert sim.log == []
+@pytest.fixture(scope="module")
+def runs_without_requests(simulator, tmp_path_factory):
+    """The tasks that must send nothing, in one playbook (one start-up): their results, and the simulator's
+    log of the whole run."""
+    simulator.reset()
+    tasks = [{MODULE: options} for options, _message in BAD_OPTIONS] + [{MODULE: EXCLUSIVE}, {MODULE: EMPTY}]
+    results, output, _rc = run_tasks(simulator, tmp_path_factory.mktemp("no-requests"), tasks)
+    assert results is not None, output
+    return results, list(simulator.log)
 
 
-def test_an_empty_list_reads_nothing(sim, play):
-    run = play({MODULE: {"extensions": []}})
-    assert run.rc == 0 and run.result["extensions"] == [] and run.result["devices"] == {}, run
-    assert sim.log == []
+@pytest.mark.parametrize("case", range(len(BAD_OPTIONS)), ids=BAD_OPTIONS_IDS)
+def test_bad_options_fail_before_any_request_naming_the_option(runs_without_requests, case):
+    result = runs_without_requests[0][case]
+    assert result["failed"], result
+    assert result["msg"].startswith("Invalid options, nothing was sent: " + BAD_OPTIONS[case][1]), result["msg"]
+
+
+def test_options_that_exclude_each_other(runs_without_requests):
+    result = runs_without_requests[0][len(BAD_OPTIONS)]
+    assert result["failed"] and "mutually exclusive" in result["msg"], result
+
+
+def test_an_empty_list_reads_nothing(runs_without_requests):
+    result = runs_without_requests[0][len(BAD_OPTIONS) + 1]
+    assert not result["failed"] and result["extensions"] == [] and result["devices"] == {}, result
+
+
+def test_none_of_those_sent_a_request(runs_without_requests):
+    assert runs_without_requests[1] == []
