@@ -167,12 +167,12 @@ def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_
 
     writes = sum(1 for o in outcomes if o.changes and not o.failed)
     shortfall = None if stopped else _budget_shortfall(client.write_budget(), writes)
-    if shortfall and not check_mode and not allow_partial:
-        return Run(outcomes, refused=(budget_shortfall_text(shortfall) + ". Run again after the reset, or set "
-                                      "allow_partial=true to write what the budget allows",))
-    facts = dict(budget_shortfall=shortfall and MappingProxyType(dict(shortfall, going_ahead="check_mode" if check_mode
-                                                                      else "allow_partial")),
-                 registration_wait=None if watch is None else watch.wait)
+    if shortfall:
+        if not check_mode and not allow_partial:
+            return Run(outcomes, refused=(budget_shortfall_text(shortfall) + ". Run again after the reset, or set "
+                                          "allow_partial=true to write what the budget allows",))
+        shortfall = MappingProxyType(dict(shortfall, going_ahead="check_mode" if check_mode else "allow_partial"))
+    facts = dict(budget_shortfall=shortfall, registration_wait=None if watch is None else watch.wait)
 
     registered_before = None
     if watch is not None and writes and not stopped:

@@ -85,7 +85,8 @@ options:
     default: ""
 notes:
   - Request cost. One token request, one listing of the account (one request per 100 extensions, plus
-    one; see M(telphin.pbx.extension_info)), one C(GET) per extension an assignment selects and one C(PUT) per extension that drifts.
+    one; see M(telphin.pbx.extension_info)), one C(GET) per extension an assignment selects and one C(PUT)
+    per extension that drifts.
   - Secrets given in profiles or overrides (C(conference_pin), C(replace_pin), C(password)) are masked in
     every output and diff.
 seealso:

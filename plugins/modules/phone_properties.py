@@ -453,8 +453,8 @@ notes:
     every output and diff.
   - Request cost. A task sends one C(GET) per extension, one C(PUT) per extension that drifts, at most one
     token request, and, when any extension is named by O(extension_name), one listing of the account
-    (one request per 100 extensions, plus one; see M(telphin.pbx.extension_info)). Extensions given by id are not listed, so their results
-    carry a RV(extensions[].name) only when the item gives C(name).
+    (one request per 100 extensions, plus one; see M(telphin.pbx.extension_info)). Extensions given by id
+    are not listed, so their results carry a RV(extensions[].name) only when the item gives C(name).
 seealso:
   - module: telphin.pbx.phone_properties_info
   - module: telphin.pbx.extension_info

@@ -18,9 +18,10 @@ description:
   - RV(devices) counts the registered devices per model (the user agent without its firmware version), for
     an inventory of handsets.
   - "Request cost: one GET per extension, a token request, and the listing (one request per 100 extensions
-    of the account, see M(telphin.pbx.extension_info)) only when no extension is named or one is named by number or name. The vendor's bulk
-    read (C(GET /extension/registration/)) is not used: no public copy of its page keeps its parameters, so
-    a client could read a block other than the one it asked for without knowing it."
+    of the account, see M(telphin.pbx.extension_info)) only when no extension is named or one is named by
+    number or name. The vendor's bulk read (C(GET /extension/registration/)) is not used: no public copy of
+    its page keeps its parameters, so a client could read a block other than the one it asked for without
+    knowing it."
   - Bad options (an id that is not a positive integer, a regular expression that does not compile, a
     listing filter with named extensions) fail before any request, naming the option. A name that names no
     extension, or an extension that is not a phone, fails after the listing, before any registration is read.
