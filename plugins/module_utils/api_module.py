@@ -18,8 +18,6 @@ from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWriter
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
-from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
-from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 
 # How many extensions a module works on at once: the option, its default and its bounds, in one place.
 DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
@@ -64,8 +62,6 @@ class ApiModule:
         self.params = self.ansible.params
         self.check_mode = self.ansible.check_mode
         self.diff_mode = self.ansible._diff
-        if REQUESTS_IMPORT_ERROR:
-            self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.connection, self._problems = conn.connection_from_params(self.params)
         for secret in conn.url_secrets(self.connection):  # masked in every output, the invocation's too
             self.ansible.no_log_values.add(secret)
@@ -95,6 +91,14 @@ class ApiModule:
     def run(self, work):
         """``work(client)`` with a new client; an API error that ends the run becomes the failed result."""
         self.check_input()
+        # Imported here, not above: requests takes a tenth of a second or more to import, which a run whose
+        # input is refused before any request need not pay.
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
+        if REQUESTS_IMPORT_ERROR:
+            self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.client = ApiClient(self.connection, pool_size=self.params.get("parallel") or 1)
         # Issued tokens are secrets Ansible does not know of: let it mask them in any output too.
         self.client.redactor.add_sink(self.ansible.no_log_values.add)
