@@ -190,35 +190,36 @@ BAD_OPTIONS = [
     ({"extensions": [1001], "parallel": 0}, "parallel: must be from 1 to 32, got 0"),
 ]
 BAD_OPTIONS_IDS = ["regex", "ids", "id", "filter-with-target", "parallel"]
-EXCLUSIVE = {"extension_id": "1001", "extensions": [1002]}
-EMPTY = {"extensions": []}
+# The tasks that must send nothing, by name: the bad options above, and two more.
+NO_REQUEST_TASKS = dict(zip(BAD_OPTIONS_IDS, (options for options, _message in BAD_OPTIONS)),
+                        exclusive={"extension_id": "1001", "extensions": [1002]}, empty={"extensions": []})
 
 
 @pytest.fixture(scope="module")
 def runs_without_requests(simulator, tmp_path_factory):
-    """The tasks that must send nothing, in one playbook (one start-up): their results, and the simulator's
-    log of the whole run."""
+    """The tasks that must send nothing, in one playbook (one start-up): their results by name, and the
+    simulator's log of the whole run."""
     simulator.reset()
-    tasks = [{MODULE: options} for options, _message in BAD_OPTIONS] + [{MODULE: EXCLUSIVE}, {MODULE: EMPTY}]
+    tasks = [{"name": name, MODULE: options} for name, options in NO_REQUEST_TASKS.items()]
     results, output, _rc = run_tasks(simulator, tmp_path_factory.mktemp("no-requests"), tasks)
     assert results is not None, output
-    return results, list(simulator.log)
+    return dict(zip(NO_REQUEST_TASKS, results)), list(simulator.log)
 
 
 @pytest.mark.parametrize("case", range(len(BAD_OPTIONS)), ids=BAD_OPTIONS_IDS)
 def test_bad_options_fail_before_any_request_naming_the_option(runs_without_requests, case):
-    result = runs_without_requests[0][case]
+    result = runs_without_requests[0][BAD_OPTIONS_IDS[case]]
     assert result["failed"], result
     assert result["msg"].startswith("Invalid options, nothing was sent: " + BAD_OPTIONS[case][1]), result["msg"]
 
 
 def test_options_that_exclude_each_other(runs_without_requests):
-    result = runs_without_requests[0][len(BAD_OPTIONS)]
+    result = runs_without_requests[0]["exclusive"]
     assert result["failed"] and "mutually exclusive" in result["msg"], result
 
 
 def test_an_empty_list_reads_nothing(runs_without_requests):
-    result = runs_without_requests[0][len(BAD_OPTIONS) + 1]
+    result = runs_without_requests[0]["empty"]
     assert not result["failed"] and result["extensions"] == [] and result["devices"] == {}, result
 
 
