@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Optional
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.telphin.pbx.plugins.module_utils.redact import without_userinfo
 
@@ -65,10 +65,20 @@ def argument_spec():
         if option.default is not None:
             spec[option.name]["default"] = option.default
         if env:
-            spec[option.name]["fallback"] = (env_fallback, [env])
+            spec[option.name]["fallback"] = (env_given, [env])
         if option.name in SECRET_OPTIONS:
             spec[option.name]["no_log"] = True
     return spec
+
+
+def env_given(name):
+    """The environment variable ``name`` as an option's fallback, unless it is unset or empty: an AWX credential
+    injects an empty text for a field left empty (``TELPHIN_VALIDATE_CERTS=''``), which means not set, as
+    :func:`_given` takes it of an option; Ansible's env_fallback would hand it to the type check instead."""
+    value = os.environ.get(name, "")
+    if not value.strip():
+        raise AnsibleFallbackNotFound
+    return value
 
 
 def _given(value):

@@ -18,8 +18,10 @@ import tempfile
 
 FILES = {"json": "phone_profiles_report.json", "md": "phone_profiles_report.md"}
 
+# HTML, a table's cell separator, line breaks, and link and image markup ("[text](url)", "![x](url)"): a text
+# from the PBX can neither break a row nor become a link.
 _MARKDOWN_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\"), ("|", "\\|"),
-                     ("\r\n", "<br>"), ("\n", "<br>"), ("\r", "<br>"))
+                     ("[", "\\["), ("]", "\\]"), ("\r\n", "<br>"), ("\n", "<br>"), ("\r", "<br>"))
 
 
 def cell(value):
@@ -44,13 +46,10 @@ def as_json(report):
 def as_markdown(report, account=""):
     """The Markdown report: counts, the run's message, counts per profile, each drifting field, failures."""
     entries = report.get("extensions") or []
-    check_mode = report.get("check_mode")
     drifting = [e for e in entries if e.get("changed") or e.get("changes")]
     failed = [e for e in entries if e.get("failed")]
-    lines = ["# Phone profiles report" + (": %s" % account if account else ""), "",
-             _what_ran(report, entries),
-             "Extensions: %d; %s: %d; failed: %d." % (len(entries), "drifting" if check_mode else "changed",
-                                                      len(drifting), len(failed))]
+    lines = ["# Phone profiles report" + (": %s" % cell(account) if account else ""), "",
+             _what_ran(report, entries), headline(report.get("summary") or {}, report.get("check_mode"))]
     if report.get("msg"):
         lines += ["", "**%s**" % cell(report["msg"])]
     if report.get("backup_path"):
@@ -58,7 +57,7 @@ def as_markdown(report, account=""):
                   "-e phone_profiles_restore_file=...)" % cell(report["backup_path"])]
     profiles = (report.get("summary") or {}).get("profiles") or {}
     if profiles:
-        lines += ["", "| profile | extensions | drifted | changed | failed |", "|---|--:|--:|--:|--:|"]
+        lines += ["", "| profile | extensions | drifted | written | failed |", "|---|--:|--:|--:|--:|"]
         lines += [_row(name, c["extensions"], c["drifted"], c["changed"], c["failed"]) for name, c in profiles.items()]
     lines += ["", "| extension | id | profile | field | before | after |", "|---|---|---|---|---|---|"]
     for entry in drifting:
@@ -78,6 +77,14 @@ def as_markdown(report, account=""):
     return "\n".join(lines) + "\n"
 
 
+def headline(summary, check_mode):
+    """The counts of the summary (the JSON's and the custom stats' own), in words: drifting extensions differ
+    from their profile, written ones were changed on the PBX; the two differ when a write fails."""
+    counts = "drifting: %d" % summary.get("drifted", 0) if check_mode else \
+        "drifted: %d; written: %d" % (summary.get("drifted", 0), summary.get("changed", 0))
+    return "Extensions: %d; %s; failed: %d." % (summary.get("extensions", 0), counts, summary.get("failed", 0))
+
+
 def _what_ran(report, entries):
     if report.get("failed") and not entries:
         return "The run failed before any phone was read: nothing was written."
@@ -90,7 +97,7 @@ def summary_line(summary, report_path):
     if summary.get("msg") and not summary.get("extensions"):
         return "Nothing was read or written: the run failed (below); report %s" % report_path
     counts = ("%d drifting" % summary.get("drifted", 0) if summary.get("check_mode") else
-              "%d drifted, %d changed" % (summary.get("drifted", 0), summary.get("changed", 0)))
+              "%d drifted, %d written" % (summary.get("drifted", 0), summary.get("changed", 0)))
     return "%s of %d extensions%s: %s, %d failed%s; report %s%s" % (
         "Audit" if summary.get("check_mode") else "Run", summary.get("extensions", 0),
         " (%s)" % ", ".join(profiles) if profiles else "", counts, summary.get("failed", 0),

@@ -69,7 +69,7 @@ def test_export_then_apply_sends_no_put_with_secrets_when_asked(sim, tmp_path):
     assert "605040" not in applied.output
     listed = [e for e in api_requests(sim, "GET") if not e["path"].endswith("/phone/")]
     assert len(api_requests(sim, "GET")) - len(listed) == 32  # one GET per phone, nothing else
-    assert "Run of 32 extensions" in applied.output and "0 drifted, 0 changed, 0 failed" in applied.output
+    assert "Run of 32 extensions" in applied.output and "0 drifted, 0 written, 0 failed" in applied.output
 
 
 def test_export_then_apply_sends_no_put_under_the_apis_readings(sim, tmp_path):

@@ -137,3 +137,18 @@ def test_an_audit_fails_on_drift_when_asked_after_its_report_and_summary(sim, pl
     assert applied.rc == 0, applied
     clean = play_role(ROLE, role_vars(tmp_path, phone_profiles_fail_on_drift=True), check=True)
     assert clean.rc == 0 and "0 drifting" in clean.output, clean
+
+
+def test_the_report_headline_and_the_summary_say_the_same_counts_when_a_write_is_refused(sim, play_role, tmp_path):
+    sim.set_faults({"fail": {"count": None, "status": 400, "message": "refused by the PBX",
+                             "match": {"method": "PUT", "path_regex": "/extension/1012/"}}})
+    profiles = dict(PROFILES, standard=dict(PROFILES["standard"], hangup_timeout=77))
+    run = play_role(ROLE, role_vars(tmp_path, phone_profiles=profiles), env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+    assert run.rc != 0 and "refused by the PBX" in run.output, run
+    summary = json.loads((tmp_path / "report" / "phone_profiles_report.json").read_text())["summary"]
+    assert summary["failed"] == 1 and summary["changed"] == summary["drifted"] - 1, summary
+    markdown = (tmp_path / "report" / "phone_profiles_report.md").read_text()
+    assert "Extensions: %d; drifted: %d; written: %d; failed: 1." % (
+        summary["extensions"], summary["drifted"], summary["changed"]) in markdown, markdown
+    assert custom_stats(run.output)["phone_profiles_summary"]["changed"] == summary["changed"]
+    assert "%d drifted, %d written, 1 failed" % (summary["drifted"], summary["changed"]) in run.output

@@ -69,3 +69,13 @@ def test_the_certificate_as_ca_path_or_verification_off_connects(https_sim, tmp_
     assert rc == 0 and not any(result.get("failed") for result in results), output
     assert results[0]["extensions"][0]["extension_id"] == 1001
     assert results[1]["changed"] is True and https_sim.phone(1001)["hangup_timeout"] == 77
+
+
+def test_empty_tls_variables_of_an_awx_credential_mean_the_defaults(https_sim, tmp_path, certificate):
+    """TELPHIN_VALIDATE_CERTS='' (a credential's field left empty) verifies, as if unset; it fails no task."""
+    results, output, rc = run_tasks(https_sim, tmp_path, [READ], env={"TELPHIN_VALIDATE_CERTS": "",
+                                                                      "TELPHIN_CA_PATH": certificate})
+    assert rc == 0 and results[0]["extensions"][0]["extension_id"] == 1001, output
+    results, output, rc = run_tasks(https_sim, tmp_path, [READ], env={"TELPHIN_VALIDATE_CERTS": " ",
+                                                                      "TELPHIN_CA_PATH": ""})
+    assert results[0]["failed"] is True and "certificate verify failed" in results[0]["msg"], output

@@ -104,3 +104,15 @@ def test_each_bad_connection_option_is_named_with_the_reason(params, message):
     found = problems(Connection(**dict({"access_token": "t"}, **params)))
     assert len(found) == 1 and found[0].startswith(message), found
     assert "pw@" not in found[0]
+
+
+def test_an_empty_environment_variable_is_not_set(monkeypatch):
+    """An AWX credential's empty field (TELPHIN_VALIDATE_CERTS='') means the default, not a bad boolean."""
+    for name in ("TELPHIN_API_URL", "TELPHIN_VALIDATE_CERTS", "TELPHIN_CA_PATH", "TELPHIN_APP_ID"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("TELPHIN_APP_SECRET", " ")
+    result = ArgumentSpecValidator(argument_spec()).validate({"app_id": "a", "app_secret": "s"})
+    assert not result.error_messages
+    params = result.validated_parameters
+    assert params["validate_certs"] is True and params["ca_path"] is None
+    assert params["api_url"] == "https://apiproxy.telphin.ru" and params["app_secret"] == "s"

@@ -44,3 +44,28 @@ def test_a_run_that_failed_before_reading_says_so():
     markdown = report.as_markdown(failed)
     assert "The run failed before any phone was read: nothing was written." in markdown
     assert "**GET /extension/: HTTP 503**" in markdown
+
+
+def test_the_headline_says_the_summarys_counts_and_keeps_drifted_and_written_apart():
+    # A real run: four extensions drifted, three were written, one PUT was refused.
+    entries = [{"extension_id": i, "name": "000*%d" % i, "profile": "desk", "changes": ["label"],
+                "changed": i != 4, "failed": i == 4, "drift": {"label": {"before": "a", "after": "b"}}}
+               for i in (1, 2, 3, 4)]
+    applied = dict(AUDIT, check_mode=False, extensions=entries,
+                   summary={"extensions": 4, "drifted": 4, "changed": 3, "failed": 1, "check_mode": False,
+                            "profiles": {"desk": {"extensions": 4, "drifted": 4, "changed": 3, "failed": 1}}})
+    markdown = report.as_markdown(applied)
+    assert "Extensions: 4; drifted: 4; written: 3; failed: 1." in markdown, markdown
+    assert "| desk | 4 | 4 | 3 | 1 |" in markdown and "| profile | extensions | drifted | written | failed |" in markdown
+    assert "Extensions: 1; drifting: 1; failed: 0." in report.as_markdown(AUDIT)
+    assert report.summary_line(applied["summary"], "r.md").startswith("Run of 4 extensions (desk): 4 drifted, "
+                                                                      "3 written, 1 failed")
+
+
+def test_the_title_and_texts_can_become_no_link_or_markup():
+    texts = dict(AUDIT, extensions=[dict(AUDIT["extensions"][0], drift={"label": {
+        "before": "[click](https://evil.example/)", "after": "![x](https://evil.example/p.png)"}})])
+    markdown = report.as_markdown(texts, account="# [north](https://evil.example/)\n| x")
+    assert markdown.startswith("# Phone profiles report: # \\[north\\](https://evil.example/)<br>\\| x\n"), markdown
+    assert "\\[click\\](https://evil.example/)" in markdown and "!\\[x\\](https://evil.example/p.png)" in markdown
+    assert "](" not in markdown.replace("\\](", "")
