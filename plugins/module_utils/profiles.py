@@ -46,6 +46,17 @@ def _profile_name(value):
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _not_a_name(value, where):
+    """Why ``value`` (after :func:`_profile_name`) cannot name a profile, or None: YAML reads ``2.5`` or ``yes``
+    as a number or a boolean, which no profile name written as text would match."""
+    if isinstance(value, str):
+        return None
+    if isinstance(value, (bool, float)):
+        return "%s: %r is read as a %s, not a profile name: quote it (%r)" % (
+            where, value, type(value).__name__, str(value))
+    return "%s: must be the name of a profile, got %s" % (where, type(value).__name__)
+
+
 def _names(choices):
     return ", ".join(sorted(choices)) or "none defined"
 
@@ -113,7 +124,7 @@ def _own_extends_problems(profiles):
             continue
         where = "profiles.%s.extends" % name
         if not isinstance(parent, str):
-            problems.append("%s: must be the name of a profile, got %s" % (where, type(parent).__name__))
+            problems.append(_not_a_name(parent, where))
         elif parent not in profiles:
             problems.append("%s: %r is not in profiles (%s)%s"
                             % (where, parent, _names(profiles), _close(parent, profiles)))
@@ -149,7 +160,9 @@ def resolve_profiles(profiles):
     if not isinstance(profiles, dict):
         return {}, ["profiles: must be a dict, profile name -> property values"]
     profiles = {_profile_name(name): layer for name, layer in profiles.items()}
-    problems = _own_extends_problems(profiles)
+    problems = [_not_a_name(name, "profiles.%s" % name) for name in profiles if not isinstance(name, str)]
+    profiles = {name: layer for name, layer in profiles.items() if isinstance(name, str)}
+    problems += _own_extends_problems(profiles)
     bad = set()
     for name, layer in profiles.items():
         found = _layer_problems(layer, "profiles.%s" % name, PROFILE_WORDS)
@@ -222,7 +235,9 @@ def _assignment_problems(assignment, where, profiles):
                 % (where, key, ", ".join(ASSIGNMENT_KEYS), _close(key, ASSIGNMENT_KEYS))
                 for key in assignment if key not in ASSIGNMENT_KEYS]
     profile = _profile_name(assignment.get("profile"))
-    if not isinstance(profile, str) or profile not in profiles:
+    if profile is not None and not isinstance(profile, str):
+        problems.append(_not_a_name(profile, where + ".profile"))
+    elif profile not in profiles:
         problems.append("%s.profile: %r is not in profiles (%s)%s"
                         % (where, profile, _names(profiles), _close(profile, profiles)))
     if assignment.get("extensions") is None and assignment.get("match") is None:

@@ -177,3 +177,12 @@ def test_a_profile_named_by_a_number():
                           [{"profile": 1, "extensions": [1001]}, {"profile": "two", "extensions": [1002]}],
                           [{"id": 1001, "name": "000*100"}, {"id": 1002, "name": "000*101"}])
     assert [(item["profile"], item["hangup_timeout"]) for item in items] == [("1", 61), ("two", 61)]
+
+
+def test_a_profile_name_that_yaml_reads_as_a_float_or_a_boolean_is_refused_with_the_quoted_name():
+    problems = check({2.5: {"hangup_timeout": 61}, "desk": {"extends": True}},
+                     [{"profile": 2.5, "extensions": [1001]}])
+    assert problems == ["profiles.2.5: 2.5 is read as a float, not a profile name: quote it ('2.5')",
+                        "profiles.desk.extends: True is read as a bool, not a profile name: quote it ('True')",
+                        "assignments[0].profile: 2.5 is read as a float, not a profile name: quote it ('2.5')"]
+    assert not any("did you mean" in problem for problem in problems)
