@@ -14,7 +14,10 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.telphin.pbx.plugins.module_utils import connection as conn
+from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import results
+from ansible_collections.telphin.pbx.plugins.module_utils.redact import (
+    SHORTEST_SUBSTRING_SECRET, field_values, mask_fields)
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWriter
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
@@ -50,16 +53,62 @@ def backup_writer(module):
                         options.get("keep"))
 
 
+# The options masked by their name wherever they appear in the options: the field table's secrets (also inside a
+# profile, an override, an item of extensions) and the connection's.
+SECRET_FIELDS = F.SECRET_NAMES | frozenset(conn.SECRET_OPTIONS)
+
+
+class FieldMaskedModule(AnsibleModule):
+    """An AnsibleModule whose invocation, as logged to syslog or journald ("Invoked with ...") and as returned in
+    the result (``invocation``, shown at -vvv), shows every secret masked by its field.
+
+    Ansible masks only the options marked ``no_log`` and the values it was told of; the secrets inside options
+    of free form (``profiles``, ``assignments``) would reach the system log in clear, since AnsibleModule logs
+    the invocation inside its ``__init__``, before the module's own code can name them.
+    """
+
+    def _log_invocation(self):
+        # Called by AnsibleModule.__init__ once the options are valid: Ansible's own log line, of masked options.
+        self.forget_short_secrets()
+        params = self.params
+        self.params = mask_fields(params, SECRET_FIELDS)
+        try:
+            super()._log_invocation()
+        finally:
+            self.params = params
+
+    def forget_short_secrets(self):
+        """Drop the short secrets of the fields from Ansible's substring masking: they are masked by field."""
+        keep = {str(self.params[name]) for name in conn.SECRET_OPTIONS if self.params.get(name)}
+        for value in field_values(self.params, F.SECRET_NAMES):
+            if len(value) < SHORTEST_SUBSTRING_SECRET and value not in keep:
+                self.no_log_values.discard(value)
+
+    def exit_json(self, **kwargs):
+        super().exit_json(**self._with_masked_invocation(kwargs))
+
+    def fail_json(self, msg, **kwargs):  # ansible-core 2.19's keyword ``exception`` is passed on in kwargs
+        super().fail_json(msg, **self._with_masked_invocation(kwargs))
+
+    def _with_masked_invocation(self, kwargs):
+        # Given whenever the result is, so Ansible never adds its own (ansible-core 2.21 drops it unless asked).
+        invocation = kwargs.get("invocation") or {"module_args": getattr(self, "params", {})}
+        return dict(kwargs, invocation=dict(invocation,
+                                            module_args=mask_fields(invocation.get("module_args"), SECRET_FIELDS)))
+
+
 class ApiModule:
     """An AnsibleModule with the connection options, and the client and the report of a run."""
 
     def __init__(self, argument_spec, mutually_exclusive=(), required_one_of=()):
         spec = conn.argument_spec()
         spec.update(argument_spec)
-        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                                     mutually_exclusive=list(mutually_exclusive),
-                                     required_one_of=list(required_one_of))
+        self.ansible = FieldMaskedModule(argument_spec=spec, supports_check_mode=True,
+                                         mutually_exclusive=list(mutually_exclusive),
+                                         required_one_of=list(required_one_of))
+        self.ansible.forget_short_secrets()  # also when the task is no_log, and so logs no invocation
         self.params = self.ansible.params
+        self.mask_secrets_of(self.params)
         self.check_mode = self.ansible.check_mode
         self.diff_mode = self.ansible._diff
         self.connection, self._problems = conn.connection_from_params(self.params)
@@ -77,6 +126,13 @@ class ApiModule:
         self.client = None
         # Called with every result the module ends with, before it exits (phone_profiles: its report).
         self.on_finish = None
+
+    def mask_secrets_of(self, data):
+        """The long secrets ``data`` gives by field (options of free form, a restore file) masked also as text in
+        any output, a second net under the masking by field; short ones never (see SHORTEST_SUBSTRING_SECRET)."""
+        for value in field_values(data, F.SECRET_NAMES):
+            if len(value) >= SHORTEST_SUBSTRING_SECRET:
+                self.ansible.no_log_values.add(value)
 
     def input_problems(self, problems=()):
         """Every problem of the options: the connection's, ``parallel``'s and the module's own."""

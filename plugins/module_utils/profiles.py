@@ -379,13 +379,3 @@ def summary_total(accounts):
                  accounts=dict(accounts),
                  failed_accounts={name: a["msg"] for name, a in accounts.items() if a.get("msg")})
     return total
-
-
-def secret_values(profiles, assignments):
-    """The secrets the profiles and overrides give (``conference_pin``...), for Ansible to mask in any output:
-    they come in options of free form, which Ansible cannot mark ``no_log`` by itself."""
-    layers = list(profiles.values()) if isinstance(profiles, dict) else []
-    layers += [a.get("overrides") for a in assignments or [] if isinstance(a, dict)] \
-        if isinstance(assignments, list) else []
-    return [str(layer[name]) for layer in layers if isinstance(layer, dict)
-            for name in F.SECRET_NAMES if layer.get(name) is not None]

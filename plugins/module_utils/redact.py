@@ -22,6 +22,10 @@ _PATTERNS = (
 )
 # Shorter values would mask ordinary words of a message.
 _MIN_SECRET_LENGTH = 4
+# A secret of a field (a PIN) shorter than this is masked by its field only, never handed to Ansible's
+# no_log_values: those mask every occurrence as a substring, and a PIN "100" would turn "000*100" into
+# "000*********" and an id 1001 into VALUE_SPECIFIED_IN_NO_LOG_PARAMETER.
+SHORTEST_SUBSTRING_SECRET = 6
 
 
 def without_userinfo(url):
@@ -76,3 +80,35 @@ class Redactor:
         if isinstance(data, str):
             return self.text(data)
         return data
+
+
+def _holds_value(value):
+    return value is not None and value != ""
+
+
+def mask_fields(data, names):
+    """A copy of nested data with the value of every key in ``names`` masked, at any depth: secrets given in
+    options of free form (a profile, an assignment's overrides, an item of extensions) by their field."""
+    if isinstance(data, dict):
+        return {key: (MASK if key in names and _holds_value(value) else mask_fields(value, names))
+                for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [mask_fields(value, names) for value in data]
+    return data
+
+
+def field_values(data, names):
+    """The values (as text) of every key in ``names`` in nested data, at any depth, that hold a text or a
+    number: the secrets that data gives."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (dict, list, tuple)):
+                found.extend(field_values(value, names))
+            elif key in names and isinstance(value, (str, int, float)) and _holds_value(value) \
+                    and not isinstance(value, bool):
+                found.append(str(value))
+    elif isinstance(data, (list, tuple)):
+        for value in data:
+            found.extend(field_values(value, names))
+    return found

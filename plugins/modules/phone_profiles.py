@@ -87,8 +87,10 @@ notes:
   - Request cost. One token request, one listing of the account (one request per 100 extensions, plus
     one; see M(telphin.pbx.extension_info)), one C(GET) per extension an assignment selects and one C(PUT)
     per extension that drifts.
-  - Secrets given in profiles or overrides (C(conference_pin), C(replace_pin), C(password)) are masked in
-    every output and diff.
+  - Secrets given in profiles or overrides (C(conference_pin), C(replace_pin), C(password)) are masked by their
+    field in every output, diff and report, and in the invocation that Ansible logs to the system log and
+    returns (shown at C(-vvv)). A secret shorter than 6 characters (a PIN such as C(100)) masks no other text:
+    C(000*100) and the id C(1001) are shown as they are; a longer one is also masked wherever its text appears.
 seealso:
   - module: telphin.pbx.phone_properties
 '''
@@ -259,9 +261,7 @@ def ended(module, result):
 
 def main():
     module = ApiModule(argument_spec())
-    params = module.params
-    for secret in P.secret_values(params["profiles"], params["assignments"]):
-        module.ansible.no_log_values.add(secret)
+    params = module.params  # the secrets in profiles and overrides: masked by field by ApiModule
     # The report folder first: when it cannot be written, no report (not even of the refusal) is attempted.
     report_problems = report.folder_problems(params["report_dir"]) if params["report_dir"] else []
     if not report_problems:

@@ -449,8 +449,11 @@ options:
     type: raw
   # fields:task:end
 notes:
-  - Secrets (O(conference_pin), O(replace_pin), O(password), O(app_secret), O(access_token)) are masked in
-    every output and diff.
+  - Secrets (O(conference_pin), O(replace_pin), O(password), O(app_secret), O(access_token)), also in items
+    of O(extensions) and in the file of O(restore_from), are masked by their field in every output and diff,
+    and in the invocation that Ansible logs to the system log and returns (shown at C(-vvv)). A PIN shorter
+    than 6 characters (such as C(100)) masks no other text: C(000*100) and the id C(1001) are shown as they
+    are; a longer secret is also masked wherever its text appears.
   - Request cost. A task sends one C(GET) per extension, one C(PUT) per extension that drifts, at most one
     token request, and, when any extension is named by O(extension_name), one listing of the account
     (one request per 100 extensions, plus one; see M(telphin.pbx.extension_info)). Extensions given by id
@@ -693,3 +696,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+        module.mask_secrets_of(document)  # the backup's secrets: masked by field, the long ones also as text

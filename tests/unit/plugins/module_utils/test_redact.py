@@ -12,6 +12,7 @@ import requests
 import responses
 
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
+from ansible_collections.telphin.pbx.plugins.module_utils.redact import MASK, field_values, mask_fields
 
 from ansible_collections.telphin.pbx.tests.unit.plugins.module_utils.api_fakes import (
     API,
@@ -82,3 +83,23 @@ def test_no_issued_token_in_errors(rsps, ft):
         make_client(ft).get_user()
     text = str(info.value)
     assert tok(1) not in text and tok(2) not in text and "refused" in text
+
+
+NAMES = frozenset(("conference_pin", "password"))
+OPTIONS = {"profiles": {"password": {"conference_pin": 100, "label": "000*100"}, "desk": {"conference_pin": ""}},
+           "assignments": [{"overrides": {"password": "sip-pass", "conference_pin": None}}],
+           "conference_pin": "4729", "label": "conference_pin"}
+
+
+def test_secrets_are_masked_by_field_at_any_depth_and_nothing_else():
+    masked = mask_fields(OPTIONS, NAMES)
+    # a profile named like a secret field is masked whole: the invocation shows less, never a secret
+    assert masked["profiles"] == {"password": MASK, "desk": {"conference_pin": ""}}
+    assert masked["assignments"] == [{"overrides": {"password": MASK, "conference_pin": None}}]
+    assert masked["conference_pin"] == MASK and masked["label"] == "conference_pin"
+    assert OPTIONS["conference_pin"] == "4729"  # a copy
+
+
+def test_the_values_of_secret_fields_are_found_at_any_depth():
+    assert sorted(field_values(OPTIONS, NAMES)) == ["100", "4729", "sip-pass"]
+    assert field_values(None, NAMES) == [] and field_values({"password": True}, NAMES) == []
