@@ -76,14 +76,27 @@ def test_the_pins_of_extensions_items_are_masked_and_mask_no_other_text(sim, pla
 
 
 def test_a_refused_task_shows_no_pin_of_its_profiles(sim, play):
-    """Refused by the module's own check (a misspelt field): the invocation still masks every PIN."""
+    """Refused by the module's own check (a misspelt field, a PIN YAML read as a number): the messages name the
+    fix without the value, and the invocation masks every PIN."""
     run = play({PROFILES: {"profiles": {"pinned": {"conference_pin": SHORT_OVERRIDE_PIN, "labl": LABEL}},
                            "assignments": [{"profile": "pinned", "extensions": [1001],
-                                            "overrides": {"replace_pin": LONG_PIN}}]}},
+                                            "overrides": {"replace_pin": LONG_PIN, "conference_pin": 5813}}]}},
                verbosity=3, env=SHOW_INVOCATION)
     assert run.result["failed"] is True and "profiles.pinned.labl" in run.result["msg"], run
+    assert "assignments[0].overrides.conference_pin: must be a string, got the number ********: quote it" \
+        in run.result["msg"], run
     assert run.result["invocation"]["module_args"]["profiles"]["pinned"]["conference_pin"] == "********"
-    assert_no_pin_shown(run.output, SHORT_OVERRIDE_PIN, LONG_PIN)
+    assert_no_pin_shown(run.output, SHORT_OVERRIDE_PIN, LONG_PIN, "5813")
+    assert sim.log == []
+
+
+def test_a_refused_pin_option_is_named_without_its_value(sim, play):
+    run = play({PROPERTIES: {"extensions": [{"extension_id": 1001, "replace_pin": 5813}], "parallel": 0}},
+               verbosity=3, env=SHOW_INVOCATION)
+    assert run.result["failed"] is True, run
+    assert "extensions[0].replace_pin: must be a string, got the number ********" in run.result["msg"], run
+    assert run.result["invocation"]["module_args"]["extensions"][0]["replace_pin"] == "********"
+    assert_no_pin_shown(run.output, "5813")
     assert sim.log == []
 
 

@@ -81,6 +81,27 @@ def test_the_secrets_of_profiles_and_overrides_are_masked_in_the_system_log(modu
     assert "app_secret=NOT_LOGGING_PARAMETER" in line, line
 
 
+def test_no_secret_reaches_journald_neither_in_the_message_nor_in_a_field(module_args, monkeypatch):
+    """With journald, Ansible also sends each option as a field of its own (PROFILES=..., ASSIGNMENTS=...)."""
+    sent = []
+
+    class Journal:  # pylint: disable=too-few-public-methods
+        @staticmethod
+        def send(**fields):
+            sent.append(fields)
+
+    monkeypatch.setattr(basic, "has_journal", True)
+    monkeypatch.setattr(basic, "journal", Journal, raising=False)
+    module_args({"profiles": PROFILES, "assignments": ASSIGNMENTS})
+    ApiModule(phone_profiles.argument_spec())
+    invoked = [fields for fields in sent if "Invoked with" in fields["MESSAGE"]]
+    assert len(invoked) == 1, sent
+    text = json.dumps(invoked[0])
+    for secret in SECRETS + ("app-secret-1234",):
+        assert secret not in text, text
+    assert "'conference_pin': '********'" in invoked[0]["PROFILES"] and LABEL in invoked[0]["PROFILES"]
+
+
 def test_the_returned_invocation_masks_by_field_and_a_short_pin_masks_no_other_text(module_args, system_log,
                                                                                     capsys):
     module_args({"profiles": PROFILES, "assignments": ASSIGNMENTS})
