@@ -45,9 +45,14 @@ options:
         type: str
       keep:
         description:
-          - After writing the backup, keep only the newest O(backup_options.keep) backups of the account
-            (those of the default name with its client id) in O(backup_options.dir_path), removing the older
-            ones. Files of other names and other accounts' backups are left alone.
+          - After writing the backup, keep only the newest O(backup_options.keep) backups of the account in
+            O(backup_options.dir_path), the one just written among them, removing the older ones.
+          - Counted are the files of the default name whose header (read alone, not the whole file) says they
+            are backups of this collection (1.1.0's too) of the same client id and API host, ordered by the time
+            in their header. The backup just written is never removed. Files of other names or contents, other
+            accounts' backups, symlinks (never followed) are left alone.
+          - A file that cannot be read, or an older backup that cannot be removed, is left with a warning; the
+            change goes ahead.
           - Unset or C(0) keeps every backup.
         type: int
 '''

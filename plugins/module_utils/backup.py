@@ -17,6 +17,8 @@ with the phases of every other run: only the fields that differ now, only on the
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -26,7 +28,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils import vars_yaml
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.results import info_entry
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import Run, apply_phone_properties
-from ansible_collections.telphin.pbx.plugins.module_utils.targets import targets_from_params
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import duplicate_targets, targets_from_params
 
 FORMAT = "telphin.pbx phone properties backup"
 FORMAT_VERSION = 1
@@ -58,14 +60,15 @@ class BackupWriter:
         self.keep = keep or 0
 
     def __call__(self, client, outcomes):
-        """The path of the backup of ``outcomes`` (those read), written 0600; BackupError when it cannot be."""
+        """``(path, notes)``: the backup of ``outcomes`` (those read), written 0600, and what pruning the older
+        ones (``keep``) left undone; BackupError when the backup cannot be written."""
         client_id = _account_of(client)
         taken = _now()
         document = {"backup": {"format": FORMAT, "format_version": FORMAT_VERSION,
                                "collection_version": COLLECTION_VERSION, "client_id": client_id,
                                "api_host": self.api_host, "taken_at": taken.strftime("%Y-%m-%dT%H:%M:%SZ")},
                     "extensions": [info_entry(o, show_secrets=True) for o in outcomes if o.current is not None]}
-        name = self.filename or "%s%s.yml" % (_name_prefix(client_id), taken.strftime("%Y%m%dT%H%M%S%fZ"))
+        name = self.filename or _default_name(client_id, taken)
         path = os.path.abspath(os.path.join(os.path.expanduser(self.dir_path), name))
         header = ["A backup of %d phone extensions of client %s at %s, taken by telphin.pbx %s before a change."
                   % (len(document["extensions"]), client_id, self.api_host, COLLECTION_VERSION),
@@ -78,26 +81,109 @@ class BackupWriter:
                 out.write(vars_yaml.dump(document, header))
         except OSError as exc:
             raise BackupError("the backup %s could not be written: %s" % (path, exc.strerror or exc))
+        notes = ()
         if self.keep:
-            _keep_newest(os.path.dirname(path), _name_prefix(client_id), self.keep)
-        return path
+            try:
+                notes = prune(path, client_id, self.api_host, self.keep)
+            except Exception as exc:  # the backup is written: a prune that fails must not stop the change
+                notes = ("backup_options.keep: the older backups in %s were not pruned: %r"
+                         % (os.path.dirname(path), exc),)
+        return path, tuple(notes)
 
 
-def _name_prefix(client_id):
-    return "phone_properties_%s_" % client_id
+def _default_name(client_id, taken):
+    return "phone_properties_%s_%s.yml" % (client_id, taken.strftime("%Y%m%dT%H%M%S%fZ"))
 
 
-def _keep_newest(dir_path, prefix, keep):
-    """Remove all but the newest ``keep`` backups of one account (named ``<prefix><UTC time>.yml``; the time
-    sorts as it reads) from ``dir_path``; files of other names, and other accounts', are left alone."""
-    ours = sorted(name for name in os.listdir(dir_path)
-                  if name.startswith(prefix) and name.endswith(".yml") and name[len(prefix):-4].endswith("Z"))
-    for name in ours[:-keep]:
+# _default_name's names: the UTC time to the microsecond, which also orders two backups taken in one second.
+_DEFAULT_NAME = re.compile(r"^phone_properties_(?P<client>.+)_\d{8}T\d{6}(?P<micro>\d{6})Z\.yml$")
+# A header is a few hundred bytes: reading more would read the extensions of every old backup.
+HEADER_BYTES = 16384
+
+
+def prune(written, client_id, api_host, keep):
+    """Remove the older backups of this account so that ``keep`` remain, ``written`` (just written) among them.
+
+    Counted are the files of the default name in the same folder whose header (read alone) says they are
+    backups of this format, by any version of the collection (1.1.0 too), of the same client id and API
+    host. The newest by the time their header holds (then by the microseconds of their name) are kept.
+    A symlink, or anything else that is not a regular file, is neither followed nor removed; a file that
+    cannot be read is left alone. Returns the notes: what could not be read or removed.
+    """
+    folder, notes, found = os.path.dirname(written), [], []
+    try:
+        names = os.listdir(folder)
+    except OSError as exc:
+        return ["backup_options.keep: %s cannot be listed, so no older backup was removed: %s"
+                % (folder, exc.strerror or exc)]
+    for name in names:
+        match = _DEFAULT_NAME.match(name)
+        path = os.path.join(folder, name)
+        if not match or match.group("client") != str(client_id) or path == written:
+            continue
         try:
-            os.remove(os.path.join(dir_path, name))
+            if not stat.S_ISREG(os.lstat(path).st_mode):  # a symlink, a folder: not a backup we wrote
+                continue
+            header = read_header(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            notes.append("backup_options.keep: %s is left alone: it cannot be read (%s)"
+                         % (path, getattr(exc, "strerror", None) or exc))
+            continue
+        except ValueError as exc:
+            notes.append("backup_options.keep: %s is left alone: %s" % (path, exc))
+            continue
+        taken = _taken_at(header, client_id, api_host)
+        if taken is not None:
+            found.append(((taken, match.group("micro")), path))
+    for _order, path in sorted(found, reverse=True)[max(keep - 1, 0):]:
+        try:
+            os.remove(path)
         except OSError as exc:
-            raise BackupError("the older backup %s could not be removed (backup_options.keep): %s"
-                              % (os.path.join(dir_path, name), exc.strerror or exc))
+            notes.append("backup_options.keep: the older backup %s could not be removed: %s"
+                         % (path, exc.strerror or exc))
+    return notes
+
+
+def _taken_at(header, client_id, api_host):
+    """When the backup was taken, if ``header`` is one of this collection's for this account; else None."""
+    if not isinstance(header, dict) or header.get("format") != FORMAT \
+            or header.get("format_version") != FORMAT_VERSION or str(header.get("client_id")) != str(client_id) \
+            or header.get("api_host") != api_host:
+        return None
+    try:
+        return datetime.strptime(str(header.get("taken_at")), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+
+
+def read_header(path):
+    """The ``backup`` mapping at the top of a file, read from its first bytes; None when the file is not a
+    regular file or does not begin with one. Never follows a symlink. OSError and UnicodeDecodeError when the
+    file cannot be read, ValueError when its beginning is not YAML."""
+    # O_NONBLOCK: a FIFO of a backup's name must not hang the task (it is refused as no regular file).
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as source:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            return None
+        head = source.read(HEADER_BYTES)
+    if len(head) == HEADER_BYTES:  # cut at a line's end, not inside a character
+        head = head[:head.rfind(b"\n") + 1]
+    lines = []
+    for raw in head.splitlines():  # decoded line by line: what follows the header is not read
+        line = raw.decode("utf-8")
+        if line.startswith("backup:"):
+            lines = [line]
+        elif lines and line[:1] in (" ", "\t"):
+            lines.append(line)
+        elif lines or not (line.startswith("#") or line.strip() in ("", "---")):
+            break  # the header ended, or a key came before it: a file that does not begin with a header
+    if not lines:
+        return None
+    try:
+        document = vars_yaml.load("\n".join(lines))
+    except Exception as exc:  # YAML errors
+        raise ValueError("its header is not YAML: %s" % str(exc).splitlines()[0]) from None
+    return document.get("backup") if isinstance(document, dict) else None
 
 
 def read(path):
@@ -113,10 +199,54 @@ def read(path):
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         return None, ["restore_from: %s is not a backup of telphin.pbx (no 'backup' header of format %r)"
                       % (path, FORMAT)]
-    if header.get("format_version") != FORMAT_VERSION or not isinstance(document.get("extensions"), list):
+    if header.get("format_version") != FORMAT_VERSION:
         return None, ["restore_from: %s is a backup of format version %r; this collection reads version %d"
                       % (path, header.get("format_version"), FORMAT_VERSION)]
+    problems = entry_problems(document.get("extensions"))
+    if header.get("client_id") is None:
+        problems.insert(0, "backup.client_id: missing, so the account it was taken of is not known")
+    if problems:
+        return None, ["restore_from: %s: %s" % (path, problem) for problem in problems]
     return document, []
+
+
+def entry_problems(entries):
+    """What makes the ``extensions`` of a backup no list of extensions a restore can send, each problem
+    naming its entry (``extensions[3].properties``). The values the field table refuses are not problems:
+    the API may hold them, and a restore leaves them as they are (``restore_items``)."""
+    if not isinstance(entries, list):
+        return ["extensions: must be a list of the extensions backed up, got %s" % _kind(entries)]
+    problems = []
+    for index, entry in enumerate(entries):
+        where = "extensions[%d]" % index
+        if not isinstance(entry, dict):
+            problems.append("%s: must be a mapping (extension_id, name, label, properties), got %s"
+                            % (where, _kind(entry)))
+            continue
+        if entry.get("extension_id") is None:
+            problems.append("%s.extension_id: missing" % where)
+        if entry.get("name") is not None and not isinstance(entry["name"], str):
+            problems.append("%s.name: must be a text, got %s" % (where, _kind(entry["name"])))
+        properties = entry.get("properties")
+        if not isinstance(properties, dict):
+            problems.append("%s.properties: must be a mapping of field names to values, got %s"
+                            % (where, _kind(properties)))
+            continue
+        for name, value in properties.items():
+            fld = F.FIELDS_BY_NAME.get(name)
+            if fld is not None and fld.writable and fld.type != F.DICT and isinstance(value, (dict, list)):
+                # The kind only, never the value: it may be a secret.
+                problems.append("%s.properties.%s: must be a single value, got %s" % (where, name, _kind(value)))
+    if problems:
+        return problems
+    # The ids as every task's are checked (targets.py), with the items the restore would send.
+    targets, problems = targets_from_params({"extensions": restore_items({"extensions": entries})[0]})
+    return problems + duplicate_targets(targets)
+
+
+def _kind(value):
+    return "nothing" if value is None else "a %s" % {dict: "mapping", list: "list", str: "text"}.get(
+        type(value), type(value).__name__)
 
 
 def restore_items(document):

@@ -40,8 +40,8 @@ from types import MappingProxyType
 from typing import Mapping, Optional
 
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
-from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, describe, is_phone
-from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME, Target, resolve
 
 # The fields of one registration, in the order of the vendor's example.
 REGISTRATION_KEYS = ("device", "real_address", "contact_address", "expires", "registration_id")
@@ -332,25 +332,12 @@ def _once(targets):
 
 
 def _resolve(wanted, directory):
-    """``(targets, problems)``: each wanted extension found in the listing, as ``(id, name)``."""
-    targets, problems = [], []
-    for w in wanted:
-        if w.extension_id is not None:
-            ext = directory.get(w.extension_id)
-            if ext is None:  # not listed (@me, or out of the listing's scope): its GET will tell
-                targets.append((w.extension_id, None))
-                continue
-        else:
-            ext, problem = directory.find(w.given, ids=w.ids)
-            if problem:
-                problems.append("%s: %s" % (w.option, problem))
-                continue
-        if not is_phone(ext):
-            problems.append("%s: %s is of type %r; only extensions of type 'phone' have SIP registrations"
-                            % (w.option, describe(ext), ext.get("type")))
-            continue
-        targets.append((str(ext["id"]), ext.get("name")))
-    return targets, problems
+    """``(targets, problems)``: each wanted extension found in the listing as ``(id, name)``, the names
+    resolved and refused (none such, ambiguous, not a phone) as phone_properties resolves them."""
+    given = [Target(index=None if w.option in ("extension_id", "extension_name") else index, given=str(w.given),
+                    extension_id=w.extension_id, ids=w.ids) for index, w in enumerate(wanted)]
+    resolved, problems = resolve(given, directory, holding="SIP registrations")
+    return [(t.extension_id, t.name) for t in resolved], problems
 
 
 def _entry(info, name):

@@ -276,7 +276,7 @@ def _single(outcome, diff_mode):
 def phone_properties_info_result(run, client, show_secrets):
     """The result of phone_properties_info: the properties of every target that could be read."""
     result = _common(client)
-    result.update(extensions=[info_entry(o, show_secrets) for o in run.outcomes if not o.failed],
+    result.update(extensions=[info_entry(o, show_secrets) for o in run.outcomes if o.current is not None],
                   stats=stats(client, run.outcomes))
     if run.refused:
         result.update(failed=True, problems=list(run.refused), msg="; ".join(run.refused))

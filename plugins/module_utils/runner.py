@@ -62,7 +62,9 @@ class Run:
     # {writes, remaining, reset, going_ahead}: the hourly budget cannot cover the writes (warned when a
     # check-mode run or allow_partial goes ahead; otherwise the run is refused, saying so).
     budget_shortfall: Optional[Mapping] = None
-    notes: tuple = ()  # what a restore could not bring back (``backup.restore_items``), as it words it
+    # Said as worded: what a restore could not bring back (``backup.restore_items``), what pruning the older
+    # backups (backup_options.keep) could not do (``backup.prune``).
+    notes: tuple = ()
 
     @property
     def watched(self):
@@ -144,7 +146,7 @@ def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_
                            backup=None, watch=None):
     """Bring every target's managed fields to their desired values: a :class:`Run`.
 
-    ``backup(client, outcomes) -> path``, when given, is called once with what was read, after the plan is
+    ``backup(client, outcomes) -> (path, notes)``, when given, is called once with what was read, after the plan is
     known to be sound and before the first write (not in check mode, nor when nothing differs); if it
     raises, nothing is written. ``watch`` (a RegistrationWatch) reads the SIP registrations of the
     extensions written, before and after the writes (in check mode: of those whose change touches them).
@@ -181,16 +183,16 @@ def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_
             outcomes = watch.at_risk(client, outcomes)
         else:
             registered_before = watch.before(client, to_write)
-    backup_path = None
+    backup_path, backup_notes = None, ()
     if backup is not None and writes and not check_mode and not stopped:
         try:
-            backup_path = backup(client, outcomes)
+            backup_path, backup_notes = backup(client, outcomes)
         except Exception as exc:  # BackupError, or the /user/ read failing: no write without a backup
             return Run(outcomes, refused=("no backup, so nothing was written: %s" % exc,), **facts)
     outcomes, stopped = _write(client, outcomes, parallel, check_mode, stopped)
     if registered_before is not None:
         outcomes = watch.after(client, outcomes, registered_before)
-    return Run(outcomes, stopped=stopped, backup_path=backup_path, **facts)
+    return Run(outcomes, stopped=stopped, backup_path=backup_path, notes=tuple(backup_notes), **facts)
 
 
 def _planned(outcome):

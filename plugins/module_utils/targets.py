@@ -31,6 +31,7 @@ class Target:
     name: Optional[str] = None
     label: Optional[str] = None
     profile: Optional[str] = None  # the role's profile that set the values, for messages and reports
+    ids: bool = False  # ``given`` may be an id as well as a number (registration_info's extensions: "1001")
     desired: Mapping = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -62,34 +63,39 @@ def needs_listing(targets):
     return any(t.extension_id is None for t in targets)
 
 
-def resolve(targets, directory=None, me=None):
+def resolve(targets, directory=None, me=None, holding="phone properties"):
     """``(targets, problems)``: ids, names and labels filled in; ``@me`` replaced by ``me`` when it is known.
 
     ``directory`` is the account's listing, when one was made. A name that names no extension, or several,
     and an extension that is not a phone, are problems: the task cannot go ahead as the user meant it.
+    ``holding`` is what only a phone has, for that message (registration_info: "SIP registrations").
     """
     resolved, problems = [], []
     for target in targets:
+        where = _where(target)
         if target.extension_id == ME and me is not None:
             target = replace(target, extension_id=str(me))
         ext = None
         if directory is not None and target.extension_id is None:
-            ext, problem = directory.find(target.given)
+            ext, problem = directory.find(target.given, ids=target.ids)
             if problem:
-                problems.append(_where(target) + problem)
+                problems.append(where + problem)
         elif directory is not None:
             ext = directory.get(target.extension_id)
         if ext is not None:  # else not listed (e.g. "@me", or outside the listing's scope): the GET will tell
             target = replace(target, extension_id=str(ext["id"]), name=ext.get("name"), label=ext.get("label"))
             if not is_phone(ext):
-                problems.append("%s%s is of type %r; only extensions of type 'phone' have phone properties"
-                                % (_where(target), target.title, ext.get("type")))
+                problems.append("%s%s is of type %r; only extensions of type 'phone' have %s"
+                                % (where, target.title, ext.get("type"), holding))
         resolved.append(target)
     return tuple(resolved), problems
 
 
 def _where(target):
-    return "extensions[%d]: " % target.index if target.index is not None else ""
+    """The option a problem of the target is in: its item, or the task's extension_name or extension_id."""
+    if target.index is not None:
+        return "extensions[%d]: " % target.index
+    return "extension_name: " if target.extension_id is None else "extension_id: "
 
 
 def duplicate_targets(targets):

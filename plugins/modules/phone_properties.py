@@ -223,8 +223,11 @@ options:
       - The path of a backup (O(backup)) to restore instead of giving properties. Every writable field the
         backup holds is brought back, on the extensions of the backup that differ now and no others, in one
         run (O(parallel)); in check mode it says what it would change.
-      - Refused before any request when the file is not a backup of this collection, and, after C(/user/),
-        when it is the backup of another account (client id).
+      - Refused before any request when the file is not a backup of this collection, or when any entry of it
+        is malformed (not a mapping, no or a bad C(extension_id), an extension twice, C(properties) not a
+        mapping, a list where a field holds one value): the message names the file, the entry
+        (C(extensions[3].properties)) and the reason. Refused after C(/user/) when it is the backup of another
+        account (client id).
       - The synchronized fields of a bundle are restored as one. A value the backup holds that the module
         would never send (see the property options) is left as it is now, with a warning.
       - Exclusive with O(extension_id), O(extension_name), O(extensions) and the property options.

@@ -27,7 +27,10 @@ options:
     description: The id of one extension, or C(@me).
     type: str
   extension_name:
-    description: One extension by its number (C("100")) or full name (C("000*100")).
+    description:
+      - One extension by its number (C("100")) or full name (C("000*100")), resolved with one listing.
+      - A name that names no extension, several, or one that is not a phone fails the task before any phone
+        is read, with the message M(telphin.pbx.phone_properties) gives (in RV(problems)).
     type: str
   status:
     description: Without a target, only extensions with this status.
@@ -108,6 +111,12 @@ stats:
       description: HTTP requests sent, by method, and in all (C(total)); token requests count as C(POST).
       type: dict
       sample: {"GET": 41, "POST": 1, "total": 42}
+problems:
+  description: Why no phone was read, when the listing showed that O(extension_name) names no extension, or
+    several, or an extension that is not a phone; or the options were refused before any request.
+  returned: when the task was refused
+  type: list
+  elements: str
 rate_limit:
   description: The API's rate-limit headers as the task last knew them (see M(telphin.pbx.phone_properties)).
   returned: when the API sent them

@@ -4,7 +4,7 @@
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
-    duplicate_targets, resolve, targets_from_params)
+    Target, duplicate_targets, resolve, targets_from_params)
 
 
 def params(**kw):
@@ -92,3 +92,17 @@ def test_names_that_cannot_be_resolved_are_problems_of_the_whole_task():
     assert problems[1] == "extensions[1]: no extension is named '999' in this account"
     assert "extensions[2]: 000*200 (id 1040) is of type 'queue'" in problems[2]
     assert len(problems) == 3
+
+
+def test_a_single_target_names_its_option_and_a_text_of_digits_may_be_an_id():
+    directory = ExtensionDirectory(EXTENSIONS)
+    for given, problem in (("999", "extension_name: no extension is named '999' in this account"),
+                           ("200", "extension_name: 000*200 (id 1040) is of type 'queue'; only extensions of type "
+                                   "'phone' have SIP registrations")):
+        targets, _problems = targets_from_params(params(extension_name=given))
+        assert resolve(targets, directory, holding="SIP registrations")[1] == [problem]
+    # registration_info's extensions: "1002" is an id as well as a number (here only an id).
+    resolved, problems = resolve((Target(index=0, given="1002", ids=True),), directory)
+    assert problems == [] and resolved[0].extension_id == "1002" and resolved[0].name == "000*101"
+    assert resolve((Target(index=0, given="1002"),), directory)[1] == [
+        "extensions[0]: no extension is named '1002' in this account"]
