@@ -121,9 +121,9 @@ def test_the_pins_of_a_restore_file_are_masked_and_mask_no_other_text(sim, play,
 
 def test_the_role_at_vvv_shows_no_pin_and_masks_no_other_text(sim, play_role, tmp_path):
     profiles = {"pinned": {"conference_pin": "100", "label": LABEL}}
+    overrides = {"replace_pin": SHORT_OVERRIDE_PIN, "conference_pin": LONG_PIN}
     assignments = [{"profile": "pinned", "extensions": [1001]},
-                   {"profile": "pinned", "extensions": [1002], "overrides": {"replace_pin": SHORT_OVERRIDE_PIN,
-                                                                            "conference_pin": LONG_PIN}}]
+                   {"profile": "pinned", "extensions": [1002], "overrides": overrides}]
     run = play_role("telphin.pbx.phone_profiles", {
         "phone_profiles": profiles, "phone_profile_assignments": assignments,
         "phone_profiles_report_dir": str(tmp_path / "report")}, verbosity=3, env=SHOW_INVOCATION)
