@@ -58,6 +58,8 @@ options:
       - Path of a PEM file of CA certificates to validate the server with, for servers with a certificate
         from a private CA. When set, it is used instead of the system CA store and O(validate_certs) is ignored.
       - If not set, the value of the E(TELPHIN_CA_PATH) environment variable is used.
+      - A relative path is taken from the folder where C(ansible-playbook) was started (under a local
+        connection); C(~) is expanded.
     type: path
   timeout:
     description:

@@ -34,8 +34,9 @@ options:
     suboptions:
       dir_path:
         description:
-          - The folder, made (mode 0700) when missing. A relative path is taken from the current folder of
-            the run (where C(ansible-playbook) was started, for a local connection).
+          - The folder, made (mode 0700) when missing. A relative path is taken from the folder where
+            C(ansible-playbook) was started (under a local connection; on a remote host, from the module's
+            working folder there); C(~) is expanded.
           - Default C(backups).
         type: path
       filename:

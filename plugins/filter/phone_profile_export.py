@@ -18,9 +18,10 @@ description:
     O(group_min) or more extensions share the same differences from it, they take a profile that extends
     C(default); what else differs for an extension is in its assignment's C(overrides).
   - Not exported, and said so in C(notes). The write-only C(password); secrets unless O(secrets); the fields
-    of O(skip); fields the API's answers leave out. For one extension, a value the field table refuses, or a
-    synchronized value of a bundle member that differs from its main's (it would be a bundle conflict),
-    is left unmanaged (C(null) in its overrides).
+    of O(skip); fields the API's answers leave out. For one extension, a value the field table refuses (or
+    C(null) for a field that cannot be null), or a synchronized value of a bundle member that differs from
+    its main's (it would be a bundle conflict), is left unmanaged (C(null) in its overrides), each with a
+    note naming the extension and the field.
 options:
   _input:
     description: RV(telphin.pbx.phone_properties_info#module:extensions) of the account.
@@ -32,7 +33,8 @@ options:
     type: bool
     default: false
   skip:
-    description: Fields not to export.
+    description: Fields not to export. A name that is no property of the phone terminal is an error, with the
+      closest property name.
     type: list
     elements: str
     default: []
@@ -57,13 +59,17 @@ _value:
 '''
 
 # What the PBX returned stays data: wrap_var keeps Ansible from templating it (on every ansible-core).
+from ansible.errors import AnsibleFilterError
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.telphin.pbx.plugins.module_utils.export import export_profiles
 
 
 def phone_profile_export(extensions, secrets=False, skip=None, group_min=3):
-    return wrap_var(export_profiles(extensions, secrets=secrets, skip=skip or (), group_min=group_min))
+    try:
+        return wrap_var(export_profiles(extensions, secrets=secrets, skip=skip or (), group_min=group_min))
+    except ValueError as exc:  # a misspelt skip: named, with the closest field
+        raise AnsibleFilterError(str(exc))
 
 
 class FilterModule(object):

@@ -17,14 +17,20 @@ properties}``); the output, given to the role phone_profiles of the same account
 - write-only (``password``) and read-only fields are never exported, secrets only when asked for.
 
 ``export_file`` writes the result as a vars file whose texts Ansible never templates (``vars_yaml``).
+``problems`` is the export's one check before any request (the only I/O here): the options, the accounts
+that would share a file, and the file, which an export replaces only when an earlier export wrote it.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+import stat
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils.plan import bundle_members
+from ansible_collections.telphin.pbx.plugins.module_utils import report
 from ansible_collections.telphin.pbx.plugins.module_utils import vars_yaml
 
 
@@ -37,6 +43,10 @@ class _Unmanaged:
 
 UNMANAGED = _Unmanaged()
 DEFAULT = "default"
+# The first line of every export file (1.0.0's was the same, after a "---" line): how an export knows the
+# files it may replace.
+_HEADER = re.compile(r"\A(?:---\r?\n)?# Phone profiles of [^\n]*, exported by telphin\.pbx\.export from its")
+_HEAD_BYTES = 4096
 
 
 def _key(fld, value):
@@ -61,22 +71,50 @@ def exported_fields(secrets=False, skip=()):
             notes.append("%s: skipped (phone_profiles_export_skip)" % fld.name)
         else:
             chosen.append(fld)
-    notes.extend("%s: not a property of the phone terminal, so phone_profiles_export_skip skips nothing" % name
-                 for name in skip if name not in F.FIELDS_BY_NAME)
     return chosen, notes
 
 
+def skip_problems(skip):
+    """Why ``skip`` (phone_profiles_export_skip) cannot be used: each entry that names no field, with the closest."""
+    if not isinstance(skip, (list, tuple)):
+        return ["phone_profiles_export_skip: must be a list of field names, got %s" % type(skip).__name__]
+    problems = []
+    for index, name in enumerate(skip):
+        if not isinstance(name, str) or name not in F.FIELDS_BY_NAME:
+            close = difflib.get_close_matches(str(name), list(F.FIELDS_BY_NAME), n=1, cutoff=0.6)
+            problems.append("phone_profiles_export_skip[%d]: %r is not a property of the phone terminal%s"
+                            % (index, name, "; did you mean %s?" % close[0] if close else ""))
+    return problems
+
+
 def _wanted(properties, fld):
-    """The value an extension's export gives the field: canonical, None (a reset) or UNMANAGED."""
-    if fld.name not in properties or properties[fld.name] == F.MASK:
-        return UNMANAGED
+    """``(value, why)``: the value an extension's export gives the field (canonical, None for a reset, or
+    UNMANAGED) and, for a value the API gave that cannot be sent back, why it is left unmanaged."""
+    if fld.name not in properties:
+        return UNMANAGED, None  # said once for the field (export_profiles)
     value = properties[fld.name]
+    if value == F.MASK:
+        return UNMANAGED, "a masked value, not the secret itself"
     if value is None:
-        return None if fld.nullable else UNMANAGED
+        return (None, None) if fld.nullable else (UNMANAGED, "null, which the field cannot be set to")
     try:
-        return F.validate(fld, value)
-    except F.FieldError:
-        return UNMANAGED
+        return F.validate(fld, value), None
+    except F.FieldError as exc:
+        return UNMANAGED, "a value that cannot be sent (%s)" % exc
+
+
+def _wanted_values(extensions, flds):
+    """Every extension's wanted values, and a note for each value the API gave that cannot be sent back."""
+    wanted, notes = [], []
+    for ext in extensions:
+        values = {}
+        for fld in flds:
+            values[fld.name], why = _wanted(ext.get("properties") or {}, fld)
+            if why:
+                notes.append("%s: %s holds %s; left unmanaged there"
+                             % (ext.get("name") or ext.get("extension_id"), fld.name, why))
+        wanted.append(values)
+    return wanted, notes
 
 
 def _align_bundles(extensions, wanted, flds):
@@ -211,9 +249,12 @@ def export_profiles(extensions, secrets=False, skip=(), group_min=3):
     ``extensions`` are phone_properties_info's (read with ``show_secrets`` when ``secrets``); ``notes``
     says what the export leaves out and why.
     """
+    problems = skip_problems(skip)
+    if problems:
+        raise ValueError("; ".join(problems))
     extensions = list(extensions or [])
     flds, notes = exported_fields(secrets, skip)
-    wanted = [{fld.name: _wanted(ext.get("properties") or {}, fld) for fld in flds} for ext in extensions]
+    wanted, unsendable = _wanted_values(extensions, flds)
     for fld in list(flds):
         missing = sum(1 for ext in extensions if fld.name not in (ext.get("properties") or {}))
         if extensions and missing == len(extensions):
@@ -222,6 +263,7 @@ def export_profiles(extensions, secrets=False, skip=(), group_min=3):
         elif missing:
             notes.append("%s: left out of %d of the API's answers; not managed for those extensions"
                          % (fld.name, missing))
+    notes.extend(unsendable)
     notes.extend(_align_bundles(extensions, wanted, flds))
     default = _default(wanted, flds)
     diffs = [_differences(values, default, flds) for values in wanted]
@@ -252,6 +294,7 @@ def export_file(export, account="the account", filename="phone_profiles_export.y
         "Phone profiles of %s, exported by telphin.pbx.export from its %d phone extensions. Applying this "
         "file to the same account changes nothing:" % (account, export["extensions"]),
         "  ansible-playbook telphin.pbx.apply -e @%s   (--check --diff to audit)" % filename,
+        "The next telphin.pbx.export to this file replaces it; it replaces no file without this header.",
         '"default" holds the most common value of each field; other profiles extend it where several '
         "extensions share the same differences; overrides hold what differs for one extension, a null there "
         "leaves the field alone, and reset sets a field to null.",
@@ -264,3 +307,54 @@ def export_file(export, account="the account", filename="phone_profiles_export.y
                       "(ansible-vault encrypt).")
     return vars_yaml.dump({"phone_profiles": export["phone_profiles"],
                            "phone_profile_assignments": export["phone_profile_assignments"]}, header)
+
+
+def is_export(head):
+    """Whether ``head`` (the first bytes of a file) starts with the header of an export (1.0.0's on)."""
+    return bool(_HEADER.match(head.decode("utf-8", "replace") if isinstance(head, bytes) else head))
+
+
+def shared_file_problems(account, targets):
+    """Why ``account`` cannot write its export: other accounts of ``targets`` ({account: real path}) share it."""
+    sharing = [name for name, target in targets.items() if target == targets.get(account)]
+    if len(sharing) < 2:
+        return []
+    return ["phone_profiles_export_file names one file (%s) for the %d accounts %s: each would overwrite the "
+            "others. Leave it empty (each account's file goes into its folder of phone_profiles_report_dir), or "
+            "give each account its own (a host variable)" % (targets[account], len(sharing), ", ".join(sharing))]
+
+
+def file_problems(path, force=False):
+    """Why the export must not write ``path`` (its folder is made when missing); empty when it may: no file
+    there, or an earlier export (any regular file with ``force``); never a link, nor a file it cannot read."""
+    where = "phone_profiles_export_file: %s" % path
+    problems = report.folder_problems(os.path.dirname(path) or ".", option="phone_profiles_export_file")
+    if problems:
+        return problems
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        return ["%s cannot be examined: %s" % (where, exc.strerror or exc)]
+    if stat.S_ISLNK(found.st_mode):
+        return ["%s is a symbolic link: an export never writes through one (name the file itself)" % where]
+    if not stat.S_ISREG(found.st_mode):
+        return ["%s is %s, not a file" % (where, "a folder" if stat.S_ISDIR(found.st_mode) else "something else")]
+    try:
+        with open(path, "rb") as existing:
+            head = existing.read(_HEAD_BYTES)
+    except OSError as exc:
+        return ["%s cannot be read (%s), so it cannot be known to be an earlier export: an export replaces "
+                "only those" % (where, exc.strerror or exc)]
+    if force or is_export(head):
+        return []
+    return ["%s exists and is not an earlier export (its first line is not an export's header): an export "
+            "replaces only those. Name another file, or set phone_profiles_export_force: true to replace it" % where]
+
+
+def problems(path, account="localhost", targets=None, skip=(), force=False):
+    """Every reason the export of ``account`` to ``path`` must not start, before any request; the file's are
+    looked at (and its folder made) only when the options and the other accounts leave none."""
+    found = skip_problems(skip) + shared_file_problems(account, targets or {account: os.path.realpath(path)})
+    return found or file_problems(path, force)

@@ -105,16 +105,16 @@ def summary_line(summary, report_path):
         "; backup %s" % summary["backup_path"] if summary.get("backup_path") else "")
 
 
-def folder_problems(dir_path):
-    """Why the report cannot be written to ``dir_path`` (made when missing), naming the option; empty when it can."""
+def folder_problems(dir_path, option="report_dir"):
+    """Why a file cannot be written to ``dir_path`` (made when missing), naming the option; empty when it can."""
     if os.path.exists(dir_path) and not os.path.isdir(dir_path):
-        return ["report_dir: %s is a file, not a folder" % dir_path]
+        return ["%s: %s is a file, not a folder" % (option, dir_path)]
     try:
         os.makedirs(dir_path, mode=0o755, exist_ok=True)
     except OSError as exc:
-        return ["report_dir: %s cannot be made: %s" % (dir_path, exc.strerror or exc)]
+        return ["%s: %s cannot be made: %s" % (option, dir_path, exc.strerror or exc)]
     if not os.access(dir_path, os.W_OK | os.X_OK):
-        return ["report_dir: %s cannot be written (no write permission)" % dir_path]
+        return ["%s: %s cannot be written (no write permission)" % (option, dir_path)]
     return []
 
 

@@ -72,6 +72,8 @@ options:
       - Write the report of the run, C(phone_profiles_report.json) and C(phone_profiles_report.md), to this
         folder on the host that runs the module (the controller, for a play on C(localhost) or a local
         connection), each replacing an older one at once; RV(report_path) says where.
+      - A relative path is taken from the folder where C(ansible-playbook) was started (under a local
+        connection; on a remote host, from the module's working folder there); C(~) is expanded.
       - The folder is made when missing, and checked before any request; when it cannot be written, the task
         fails before anything is sent.
       - Written in check mode too (the report is the audit's output) and when the run fails, saying why

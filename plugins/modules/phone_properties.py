@@ -231,6 +231,7 @@ options:
       - The synchronized fields of a bundle are restored as one. A value the backup holds that the module
         would never send (see the property options) is left as it is now, with a warning.
       - Exclusive with O(extension_id), O(extension_name), O(extensions) and the property options.
+      - A relative path is taken like O(backup_options.dir_path)'s; C(~) is expanded.
     type: path
   allow_partial:
     description:

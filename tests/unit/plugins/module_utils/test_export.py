@@ -1,10 +1,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """An account as code: the export, given back to the profiles, plans no change and no bundle conflict."""
 
+import os
+
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
+from ansible_collections.telphin.pbx.plugins.module_utils import export
 from ansible_collections.telphin.pbx.plugins.module_utils.export import export_profiles
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import plan_profiles
 
@@ -51,8 +55,9 @@ def test_default_holds_the_most_common_values_and_extensions_only_what_differs()
     ]
     assert changes == {} and conflicts == []
     assert "label: skipped (phone_profiles_export_skip)" in exported["notes"]
-    typo = export_profiles(account, skip=["lable"])["notes"]
-    assert "lable: not a property of the phone terminal, so phone_profiles_export_skip skips nothing" in typo
+    with pytest.raises(ValueError, match=r"phone_profiles_export_skip\[0\]: 'lable' is not a property of the "
+                                         r"phone terminal; did you mean label\?"):
+        export_profiles(account, skip=["lable"])
 
 
 def test_shared_differences_become_profiles_that_extend_default():
@@ -86,6 +91,105 @@ def test_what_cannot_be_compared_is_left_out_or_unmanaged():
     assert overrides["000*103"] == {"hangup_timeout": None}  # 0 is refused by the field table: unmanaged
     assert overrides["000*104"] == {"geo_list": None}
     assert changes == {} and conflicts == []
+    # Each value left unmanaged is named in the notes, which the file's header lists.
+    assert "geo_list: left out of 1 of the API's answers; not managed for those extensions" in exported["notes"]
+    unsendable = [note for note in exported["notes"] if note.startswith("000*103: hangup_timeout holds a value "
+                                                                          "that cannot be sent (")]
+    assert len(unsendable) == 1 and unsendable[0].endswith("got 0); left unmanaged there"), exported["notes"]
+    text = export.export_file(exported)
+    assert "#   - %s" % unsendable[0] in text.split("\n---\n")[0]
+
+
+def test_a_null_the_field_cannot_take_and_a_masked_secret_are_named_and_never_shown():
+    account = [phone(1001 + i, conference_pin="4321") for i in range(3)]
+    account.append(phone(1004, record_enabled=None, conference_pin=F.MASK, vm_mailto="not an address"))
+    exported, changes, _conflicts = round_trip(account, secrets=True, skip=["label"])
+    notes = [note for note in exported["notes"] if note.startswith("000*104")]
+    assert "000*104: record_enabled holds null, which the field cannot be set to; left unmanaged there" in notes
+    assert "000*104: conference_pin holds a masked value, not the secret itself; left unmanaged there" in notes
+    assert any(note.startswith("000*104: vm_mailto holds a value that cannot be sent") for note in notes)
+    assert "4321" not in repr(exported["notes"]) and changes == {}
+
+
+def test_a_misspelt_or_odd_skip_is_named_by_its_entry_with_the_closest_field():
+    assert export.skip_problems(["label", "call_status_id"]) == []
+    assert export.skip_problems(["label", "hangup_timout", 7, "zzzz"]) == [
+        "phone_profiles_export_skip[1]: 'hangup_timout' is not a property of the phone terminal; did you mean "
+        "hangup_timeout?",
+        "phone_profiles_export_skip[2]: 7 is not a property of the phone terminal",
+        "phone_profiles_export_skip[3]: 'zzzz' is not a property of the phone terminal"]
+    assert export.skip_problems("label") == ["phone_profiles_export_skip: must be a list of field names, got str"]
+
+
+# The first lines of the export files of 1.0.0 (a template) and 1.1.0 (vars_yaml), as they wrote them.
+HEADER_1_0_0 = ("---\n# Phone profiles of the account, exported by telphin.pbx.export from its\n"
+                "# 12 phone extensions. Applying this file to the same account changes nothing:\n")
+HEADER_1_1_0 = ("# Phone profiles of north, exported by telphin.pbx.export from its 12 phone extensions. Applying "
+                "this file to the same account changes nothing:\n#   ansible-playbook telphin.pbx.apply\n")
+
+
+def test_an_export_is_known_by_its_header_of_any_release_and_nothing_else_is():
+    written = export.export_file({"phone_profiles": {}, "phone_profile_assignments": [], "notes": [], "extensions": 0})
+    for head in (written, HEADER_1_0_0, HEADER_1_1_0, HEADER_1_1_0.encode("utf-8")):
+        assert export.is_export(head), head
+    for head in ("phone_profiles:\n  standard: {}\n", "# My profiles\n# Phone profiles of x, exported by "
+                 "telphin.pbx.export from its\n", "\n" + HEADER_1_1_0, b"\xff\xfe", ""):
+        assert not export.is_export(head), head
+
+
+def test_accounts_that_name_one_file_are_named_together():
+    targets = {"north": "/srv/x.yml", "south": "/srv/x.yml", "west": "/srv/w.yml"}
+    assert export.shared_file_problems("west", targets) == []
+    assert export.shared_file_problems("south", targets) == [
+        "phone_profiles_export_file names one file (/srv/x.yml) for the 2 accounts north, south: each would "
+        "overwrite the others. Leave it empty (each account's file goes into its folder of "
+        "phone_profiles_report_dir), or give each account its own (a host variable)"]
+
+
+def test_the_export_replaces_only_an_earlier_export_unless_forced(tmp_path):
+    path = tmp_path / "new" / "profiles.yml"
+    assert export.problems(str(path)) == [] and path.parent.is_dir()  # its folder made, no file: it may write
+    for head in (HEADER_1_0_0, HEADER_1_1_0):
+        path.write_text(head + "phone_profiles: {}\n")
+        assert export.problems(str(path)) == []
+    path.write_text("# hand-written\nphone_profiles:\n  standard: {record_enabled: true}\n")
+    assert export.problems(str(path)) == [
+        "phone_profiles_export_file: %s exists and is not an earlier export (its first line is not an export's "
+        "header): an export replaces only those. Name another file, or set phone_profiles_export_force: true "
+        "to replace it" % path]
+    assert export.problems(str(path), force=True) == []
+
+
+def test_never_a_link_a_folder_or_a_file_it_cannot_read_even_forced(tmp_path, monkeypatch):
+    earlier = tmp_path / "earlier.yml"
+    earlier.write_text(HEADER_1_1_0)
+    link = tmp_path / "link.yml"
+    link.symlink_to(earlier)
+    assert export.problems(str(link), force=True) == [
+        "phone_profiles_export_file: %s is a symbolic link: an export never writes through one (name the file "
+        "itself)" % link]
+    assert export.problems(str(tmp_path), force=True) == [
+        "phone_profiles_export_file: %s is a folder, not a file" % tmp_path]
+    in_a_file = earlier / "x.yml"
+    assert export.problems(str(in_a_file)) == ["phone_profiles_export_file: %s is a file, not a folder" % earlier]
+
+    def refused(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(export, "open", refused, raising=False)
+    assert export.problems(str(earlier), force=True) == [
+        "phone_profiles_export_file: %s cannot be read (Permission denied), so it cannot be known to be an "
+        "earlier export: an export replaces only those" % earlier]
+
+
+def test_the_options_and_the_accounts_are_checked_before_the_file(tmp_path):
+    path = tmp_path / "not-made" / "x.yml"
+    found = export.problems(str(path), account="north", skip=["lable"],
+                            targets={"north": str(path), "south": str(path)})
+    assert [p.split(":")[0] for p in found] == ["phone_profiles_export_skip[0]", "phone_profiles_export_file names "
+                                                "one file (%s) for the 2 accounts north, south" % path]
+    assert not path.parent.exists()  # nothing made for an export refused anyway
+    assert export.problems(os.path.join(str(tmp_path), "y.yml"), account="north", targets=None) == []
 
 
 def test_secrets_only_when_asked_and_never_in_a_profile_name():

@@ -33,7 +33,7 @@ ALLOWED = {
     "registrations": {"errors", "extensions", "targets"},
     "vars_yaml": set(),
     "report": set(),
-    "export": {"fields", "plan", "vars_yaml"},
+    "export": {"fields", "plan", "report", "vars_yaml"},
     "backup": {"errors", "fields", "results", "runner", "targets", "vars_yaml"},
     "registration_watch": {"registrations"},
     "api_module": {"backup", "client", "connection", "errors", "fields", "redact", "registration_watch", "results",
