@@ -19,6 +19,9 @@ options:
         the extensions whose devices were registered are read again every second until each is registered
         again or O(registration_wait) is over. RV(registrations_lost) lists those still logged out, a
         warning names them, and each entry of RV(extensions) says what happened (C(registration)).
+      - A registration read that fails (an error answer, or none within O(timeout)) before or after the
+        writes never stops a write and never counts toward the task's stop after an outage; the extensions
+        it leaves unchecked are in RV(registrations_unchecked), and a warning names them and says why.
       - In check mode, each entry whose change touches those fields says whether a device is registered now
         (one GET per such extension).
       - Without it, no registration request is made.

@@ -281,7 +281,7 @@ def restore_items(document):
     return items, notes
 
 
-def restore(client, document, parallel, check_mode, backup=None):
+def restore(client, document, parallel, check_mode, backup=None, watch=None):
     """Bring the account back to the backup: a :class:`Run` (refused for a backup of another account)."""
     header = document["backup"]
     try:
@@ -295,5 +295,6 @@ def restore(client, document, parallel, check_mode, backup=None):
     targets, problems = targets_from_params({"extensions": items})
     if problems:
         return Run((), refused=tuple(problems))
-    run = apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup)
+    run = apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup,
+                                 watch=watch)
     return replace(run, notes=run.notes + tuple(notes))

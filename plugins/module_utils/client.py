@@ -74,10 +74,11 @@ class ApiClient:
         """The budget the writes of phone properties draw on, as far as the answers told it."""
         return self.rate_limit(PHONE_RESOURCE) or self.rate_limit()
 
-    def request(self, method, path, params=None, json=None):
+    def request(self, method, path, params=None, json=None, optional=False):
         """Call ``API_PREFIX + path``; the parsed JSON answer, or None for an empty answer.
 
-        Raises :class:`~.errors.ApiError` when the request fails for good.
+        Raises :class:`~.errors.ApiError` when the request fails for good. ``optional``: the task can do
+        without the answer, so its time-outs never count toward the outage breaker (see Transport.send).
         """
         api_path = API_PREFIX + path
         renewals = unproven_refusals = 0
@@ -85,7 +86,7 @@ class ApiClient:
             token, generation = self.token.current()
             headers = {"Authorization": "Bearer %s" % token, "Accept": "application/json",
                        "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
-            answer = self.transport.send(method, api_path, headers, params=params, json_body=json)
+            answer = self.transport.send(method, api_path, headers, params=params, json_body=json, optional=optional)
             if answer.status != 401:
                 self.token.worked(generation)
             elif self.token.renewable:
@@ -130,17 +131,20 @@ class ApiClient:
                            message="the answer is %s, not the phone properties (a JSON object)" % _kind(answer))
         return answer
 
-    def get_registration(self, extension_id):
+    def get_registration(self, extension_id, optional=False):
         """``GET /extension/{id}/registration/``: the SIP registrations of a phone extension, as answered
         (RegInfo: ``registered``, ``extension_id``, ``registrations``). Errors as :meth:`get_phone`'s: a 404
         names the likely cause, and an answer that is not a JSON object fails.
 
         One GET per extension: the vendor's bulk read (``GET /extension/registration/``, "in blocks") is not
         used, as no public copy of its page keeps its parameters (see module_utils/registrations.py).
+
+        ``optional``: the read only watches a change (check_registrations): a registration resource that
+        times out must not trip the outage breaker and stop the writes.
         """
         path = "/extension/%s/registration/" % path_part(extension_id)
         try:
-            answer = self.request("GET", path)
+            answer = self.request("GET", path, optional=optional)
         except ApiError as exc:
             if exc.status == 404 and not exc.hint:
                 raise exc.replace(hint="no such extension, or it is not a phone extension: only extensions of "

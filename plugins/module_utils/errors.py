@@ -44,12 +44,15 @@ class ApiError(Exception):
     :ivar hint: what the user can do about it, or None.
     :ivar details: any other fields of the error body (dict), e.g. of a 400 validation error, or None.
     :ivar outage: every request of the run would meet this error (the API is unreachable or failing).
+    :ivar unsent: the request was never sent (the run had stopped on an outage before it began), so a write
+        that failed so was certainly not applied.
     """
 
-    _FIELDS = ("method", "path", "status", "message", "api_status", "retry_after", "hint", "details", "outage")
+    _FIELDS = ("method", "path", "status", "message", "api_status", "retry_after", "hint", "details", "outage",
+               "unsent")
 
     def __init__(self, method, path, status=None, message="", api_status=None, retry_after=None,
-                 hint=None, details=None, outage=False):
+                 hint=None, details=None, outage=False, unsent=False):
         self.method = method
         self.path = path
         self.status = status
@@ -59,6 +62,7 @@ class ApiError(Exception):
         self.hint = hint
         self.details = details or None
         self.outage = outage
+        self.unsent = unsent
         super().__init__(self.__str__())
 
     def replace(self, **changes):
@@ -73,8 +77,9 @@ class ApiError(Exception):
 
     @property
     def outcome_unknown(self):
-        """Whether a write that failed this way may have been applied: no answer, a 5xx, or an unreadable 2xx."""
-        return self.status is None or self.status >= 500 or 200 <= self.status < 300
+        """Whether a write that failed this way may have been applied: no answer, a 5xx, or an unreadable 2xx,
+        unless it was never sent."""
+        return not self.unsent and (self.status is None or self.status >= 500 or 200 <= self.status < 300)
 
     def __str__(self):
         what = "HTTP %s" % self.status if self.status is not None else "no answer"

@@ -373,8 +373,9 @@ def summary_total(accounts):
             into = profiles.setdefault(profile, dict.fromkeys(COUNTS, 0))
             for name in COUNTS:
                 into[name] += counts.get(name, 0)
-    if any("registrations_lost" in a for a in accounts.values()):
-        total["registrations_lost"] = sum(a.get("registrations_lost", 0) for a in accounts.values())
+    for name in ("registrations_lost", "registrations_unchecked"):  # counted when an account watched them
+        if any(name in a for a in accounts.values()):
+            total[name] = sum(a.get(name, 0) for a in accounts.values())
     total.update(check_mode=any(a.get("check_mode") for a in accounts.values()), profiles=profiles,
                  accounts=dict(accounts),
                  failed_accounts={name: a["msg"] for name, a in accounts.items() if a.get("msg")})

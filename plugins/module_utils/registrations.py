@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping, Optional
 
-from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import run_each
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME, Target, resolve
 
 # The fields of one registration, in the order of the vendor's example.
@@ -48,8 +46,6 @@ REGISTRATION_KEYS = ("device", "real_address", "contact_address", "expires", "re
 # Where a device given as an object (the page types it so; nobody documents its keys) may hold its user agent.
 USER_AGENT_KEYS = ("user_agent", "userAgent", "user-agent", "useragent", "UserAgent", "ua", "agent", "name",
                    "model", "device")
-# As the runner says it of an extension a task-wide error kept from being read.
-NOT_ATTEMPTED = "not attempted: the task stopped after an error that every request would meet (see msg)"
 NO_USER_AGENT = "(no user agent)"
 NAMES_IN_A_MESSAGE = 20
 
@@ -178,37 +174,35 @@ def device_counts(normalized_list):
 
 # ---- the reading phase ---------------------------------------------------------------------------------
 
-def read_registrations(client, extension_ids, parallel):
+@dataclass(frozen=True)
+class _Read:
+    """One extension's read, in the shape ``runner.run_each`` works on (``failed``, ``msg``)."""
+
+    extension_id: str
+    info: Optional[Mapping] = None
+    failed: bool = False
+    msg: str = ""
+
+
+def read_registrations(client, extension_ids, parallel, optional=False):
     """``GET /extension/{id}/registration/`` of each extension, ``parallel`` at a time: ``(by_id, failures)``.
 
     ``by_id``: ``{extension id (str): normalized answer}``; ``failures``: ``{extension id (str): why}``, both
-    in the order of ``extension_ids`` (an id given twice is read once). A failure of one extension does not
-    stop the others; a task-wide error (credentials refused, access level, rate limit, the API unreachable:
-    ``ApiError.task_wide``) stops the rest, which fail with :data:`NOT_ATTEMPTED` instead of sending requests
-    bound to fail, as the runner does.
+    in the order of ``extension_ids`` (an id given twice is read once). The reads go through the runner's
+    ``run_each``, so they stop as every other phase does: a failure of one extension does not stop the
+    others; a task-wide error (credentials refused, access level, rate limit, the API unreachable) stops the
+    rest, which fail with ``runner.NOT_ATTEMPTED`` instead of sending requests bound to fail. ``optional``
+    (the registration watch of a change): a time-out never counts toward the outage breaker.
     """
     ids = list(dict.fromkeys(str(extension_id) for extension_id in extension_ids))
-    stop = threading.Event()
 
-    def read(extension_id):
-        if stop.is_set():
-            return extension_id, None, NOT_ATTEMPTED
-        try:
-            return extension_id, normalize(client.get_registration(extension_id), extension_id), None
-        except ApiError as exc:
-            if exc.task_wide:
-                stop.set()
-            return extension_id, None, str(exc)
-        except Exception as exc:  # a bug must not lose the other extensions' results
-            return extension_id, None, "unexpected error: %r" % (exc,)
+    def read(one):
+        answer = client.get_registration(one.extension_id, optional=optional)
+        return replace(one, info=normalize(answer, one.extension_id))
 
-    if parallel <= 1 or len(ids) <= 1:
-        done = [read(extension_id) for extension_id in ids]
-    else:
-        with ThreadPoolExecutor(max_workers=min(parallel, len(ids))) as pool:
-            done = list(pool.map(read, ids))
-    by_id = {extension_id: info for extension_id, info, error in done if error is None}
-    failures = {extension_id: error for extension_id, info, error in done if error is not None}
+    done, _stopped = run_each(tuple(_Read(extension_id) for extension_id in ids), read, parallel)
+    by_id = {one.extension_id: one.info for one in done if not one.failed}
+    failures = {one.extension_id: one.msg for one in done if one.failed}
     return by_id, failures
 
 

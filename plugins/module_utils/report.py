@@ -52,6 +52,9 @@ def as_markdown(report, account=""):
              _what_ran(report, entries), headline(report.get("summary") or {}, report.get("check_mode"))]
     if report.get("msg"):
         lines += ["", "**%s**" % cell(report["msg"])]
+    if (report.get("summary") or {}).get("registrations_unchecked"):
+        lines += ["", "**Warning: the SIP registrations of %d extensions could not be read (see Registrations not "
+                  "checked).**" % report["summary"]["registrations_unchecked"]]
     if report.get("backup_path"):
         lines += ["", "Backup of the extensions before the writes: %s (restore: ansible-playbook telphin.pbx.restore "
                   "-e phone_profiles_restore_file=...)" % cell(report["backup_path"])]
@@ -64,17 +67,33 @@ def as_markdown(report, account=""):
         for name, values in (entry.get("drift") or {}).items():
             lines.append(_row(entry.get("name") or "", entry.get("extension_id"), entry.get("profile") or "",
                               name, values.get("before"), values.get("after")))
+    lines += _registration_sections(entries, report.get("check_mode"))
+    if failed:
+        lines += ["", "## Failed", "", "| extension | id | profile | why |", "|---|---|---|---|"]
+        lines += [_row(e.get("name") or "", e.get("extension_id"), e.get("profile") or "", e.get("msg") or "")
+                  for e in failed]
+    return "\n".join(lines) + "\n"
+
+
+def _registration_sections(entries, check_mode):
+    """The extensions whose devices the change logged out, and those whose registrations could not be read."""
+    lines = []
     lost = [e for e in entries if (e.get("registration") or {}).get("lost")]
     if lost:
         lines += ["", "## Registrations lost", "", "Devices registered before the change and not after it:", "",
                   "| extension | id | profile | devices |", "|---|---|---|---|"]
         lines += [_row(e.get("name") or "", e.get("extension_id"), e.get("profile") or "",
                        ", ".join(e["registration"].get("devices") or [])) for e in lost]
-    if failed:
-        lines += ["", "## Failed", "", "| extension | id | profile | why |", "|---|---|---|---|"]
-        lines += [_row(e.get("name") or "", e.get("extension_id"), e.get("profile") or "", e.get("msg") or "")
-                  for e in failed]
-    return "\n".join(lines) + "\n"
+    unchecked = [e for e in entries if (e.get("registration") or {}).get("unchecked")]
+    if unchecked:
+        lines += ["", "## Registrations not checked", "",
+                  "Their registrations could not be read, so %s:" % (
+                      "whether the change would log a device out is not known" if check_mode else
+                      "a device the change logged out would go unnoticed"), "",
+                  "| extension | id | profile | why |", "|---|---|---|---|"]
+        lines += [_row(e.get("name") or "", e.get("extension_id"), e.get("profile") or "",
+                       e["registration"].get("msg") or "") for e in unchecked]
+    return lines
 
 
 def headline(summary, check_mode):
@@ -98,11 +117,22 @@ def summary_line(summary, report_path):
         return "Nothing was read or written: the run failed (below); report %s" % report_path
     counts = ("%d drifting" % summary.get("drifted", 0) if summary.get("check_mode") else
               "%d drifted, %d written" % (summary.get("drifted", 0), summary.get("changed", 0)))
-    return "%s of %d extensions%s: %s, %d failed%s; report %s%s" % (
+    return "%s of %d extensions%s: %s, %d failed%s%s; report %s%s" % (
         "Audit" if summary.get("check_mode") else "Run", summary.get("extensions", 0),
         " (%s)" % ", ".join(profiles) if profiles else "", counts, summary.get("failed", 0),
-        "; the run failed (below)" if summary.get("msg") else "", report_path,
+        _registrations_said(summary), "; the run failed (below)" if summary.get("msg") else "", report_path,
         "; backup %s" % summary["backup_path"] if summary.get("backup_path") else "")
+
+
+def _registrations_said(summary):
+    """The registration watch's counts for the summary line, when there is something to say."""
+    said = ""
+    if summary.get("registrations_lost"):
+        said += ", %d lost their SIP registration" % summary["registrations_lost"]
+    if summary.get("registrations_unchecked"):
+        said += "; WARNING: the SIP registrations of %d could not be read (see the report)" \
+            % summary["registrations_unchecked"]
+    return said
 
 
 def folder_problems(dir_path, option="report_dir"):

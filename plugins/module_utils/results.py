@@ -10,6 +10,8 @@ module hands to Ansible. Secrets are masked here, on the way out.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
@@ -79,6 +81,7 @@ def stats(client, outcomes=None):
 
 
 NAMES_IN_A_MESSAGE = 20
+_ID_IN_PATH = re.compile(r"/extension/[^/]+/")
 
 
 def warnings(run):
@@ -99,9 +102,32 @@ def warnings(run):
         said.append("%d extension%s lost %s SIP registration after the change and did not register again within "
                     "%g s: %s" % (len(lost), "" if len(lost) == 1 else "s", "its" if len(lost) == 1 else "their",
                                   run.registration_wait, ", ".join(o.target.title for o in lost)))
+    said += _unchecked_warnings(outcomes)
     said += ["%s: the write's answer was lost (%s); read back, the server holds the desired values"
              % (o.target.title, o.read_back) for o in outcomes if o.read_back]
     return tuple(said) + tuple(run.notes)
+
+
+def _unchecked(outcomes):
+    return [o for o in outcomes if o.registration and o.registration.get("unchecked")]
+
+
+def _unchecked_warnings(outcomes):
+    """One warning naming the extensions whose registrations could not be read around the change, and why
+    (each reason once: the id in a request's path is taken out so that one failure of many reads says once)."""
+    unchecked = _unchecked(outcomes)
+    if not unchecked:
+        return []
+    by_reason = {}
+    for outcome in unchecked:
+        reason = _ID_IN_PATH.sub("/extension/{id}/", outcome.registration.get("msg") or "no reason given")
+        by_reason.setdefault(reason, []).append(outcome.target.title)
+    check_mode = "registered_now" in unchecked[0].registration
+    return ["The SIP registrations of %d extension%s could not be read (registrations_unchecked), so %s: %s"
+            % (len(unchecked), "" if len(unchecked) == 1 else "s",
+               "whether the change would log a device out is not known" if check_mode else
+               "a device the change logged out would go unnoticed",
+               "; ".join("%s: %s" % (_names(titles), reason) for reason, titles in by_reason.items()))]
 
 
 def _left_out_warnings(outcomes):
@@ -198,6 +224,7 @@ def _with_failure(result, run):
     if run.watched:
         result["registrations_lost"] = [as_id(o.target.extension_id) for o in run.outcomes
                                         if o.registration and o.registration.get("lost")]
+        result["registrations_unchecked"] = [as_id(o.target.extension_id) for o in _unchecked(run.outcomes)]
     if run.refused:
         result.update(failed=True, problems=list(run.refused),
                       msg="Nothing was written: " + "; ".join(run.refused))
@@ -220,6 +247,7 @@ def phone_profiles_result(run, client, params, check_mode, diff_mode):
         result["summary"]["backup_path"] = run.backup_path
     if run.watched:
         result["summary"]["registrations_lost"] = len(result["registrations_lost"])
+        result["summary"]["registrations_unchecked"] = len(result["registrations_unchecked"])
     result["invocation"] = {"module_args": _profiles_invocation(params)}
     return result
 

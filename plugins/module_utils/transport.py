@@ -298,7 +298,7 @@ class Transport:
         self._rng = rng
         self._wallclock = wallclock
 
-    def send(self, method, path, headers, params=None, json_body=None, data=None, vital=False):
+    def send(self, method, path, headers, params=None, json_body=None, data=None, vital=False, optional=False):
         """The final answer: a 2xx with its JSON parsed (None when empty), or a 4xx other than 429 with its
         body (JSON, else text), for the caller to judge (the client renews a token after a 401). Else ApiError:
         at once for a 3xx (the adapter follows no redirect, and one means api_url is wrong), a TLS error or a
@@ -306,6 +306,8 @@ class Transport:
         that is not JSON, a time-out or a connection error.
 
         ``vital``: every other request needs this one (the token), so its failing is an outage at once.
+        ``optional``: the task goes on without this one (a registration read), so its giving up is no evidence
+        of an outage: a slow or failing resource of its own must not stop the requests that matter.
         """
         prepared = requests.models.PreparedRequest()
         prepared.prepare(method=method, url=self.base_url + path, headers=headers, params=params,
@@ -314,8 +316,8 @@ class Transport:
         attempt = 0
         while True:
             self._gate.wait()
-            if self.health.outage is not None:
-                raise self.health.outage.replace(method=method, path=path)
+            if self.health.outage is not None:  # unsent unless an earlier attempt was sent
+                raise self.health.outage.replace(method=method, path=path, unsent=attempt == 0)
             try:
                 answer = self._attempt(prepared, path, attempt)
             except _Transient as transient:
@@ -324,6 +326,8 @@ class Transport:
                     if attempt and error.hint is None:
                         error = error.replace(hint="gave up after %d %s"
                                               % (attempt, "retry" if attempt == 1 else "retries"))
+                    if optional:
+                        raise error
                     raise self.health.gave_up(error, path, mark, decisive=vital or transient.unreachable)
                 if transient.client_wide:
                     self._gate.pause(transient.wait)

@@ -230,6 +230,8 @@ options:
         account (client id).
       - The synchronized fields of a bundle are restored as one. A value the backup holds that the module
         would never send (see the property options) is left as it is now, with a warning.
+      - With O(check_registrations), the SIP registrations of the extensions written back are watched as in
+        any other run.
       - Exclusive with O(extension_id), O(extension_name), O(extensions) and the property options.
       - A relative path is taken like O(backup_options.dir_path)'s; C(~) is expanded.
     type: path
@@ -525,6 +527,18 @@ registrations_lost:
   type: list
   elements: int
   sample: [1003]
+registrations_unchecked:
+  description:
+    - The extensions whose SIP registrations could not be read (O(check_registrations)), so that a device
+      the change logged out would go unnoticed. Before the writes (also in check mode) or after them,
+      the registration resource answered an error (404, 500...) or nothing within O(timeout). A warning
+      names them and why; each entry's C(registration.msg) says why.
+    - A failed registration read never stops or delays a write beyond its own time-out, and never counts
+      toward the task's stop after an outage.
+  returned: when O(check_registrations) is true
+  type: list
+  elements: int
+  sample: [1004]
 backup_path:
   description: The backup written before the first write (O(backup)).
   returned: when O(backup) is true and the task wrote
@@ -590,9 +604,11 @@ extensions:
     registration:
       description:
         - With O(check_registrations), the SIP registration around the write. C(registered_before) and
-          C(registered_after) (null when not read), C(lost), C(devices) (the user agents before), C(msg) (why a
-          read failed). In check mode C(fields) (the registration fields the change touches),
-          C(registered_now) and C(devices).
+          C(registered_after) (null when not read), C(lost), C(devices) (the user agents before), C(unchecked)
+          (true when a read failed, so that whether the devices came back is not known; see
+          RV(registrations_unchecked)), C(msg) (why a read failed, before or after the writes). In check mode
+          C(fields) (the registration fields the change touches), C(registered_now), C(devices), C(unchecked)
+          and C(msg).
       type: dict
       returned: when O(check_registrations) is true and the extension is written, or in check mode its change
         touches a registration field
@@ -685,9 +701,11 @@ def main():
     if params["restore_from"]:
         given = [name for name in list(fields.WRITABLE_NAMES) + ["reset"] if params.get(name) is not None]
         document, problems = B.read(params["restore_from"])
+        module.mask_secrets_of(document)  # the backup's secrets: masked by field, the long ones also as text
         module.check_input(problems + ["%s: not with restore_from, which restores every field the backup holds"
                                        % name for name in given])
-        run = module.run(lambda client: B.restore(client, document, params["parallel"], module.check_mode, backup))
+        run = module.run(lambda client: B.restore(client, document, params["parallel"], module.check_mode, backup,
+                                                  watch=registration_watch(module)))
     else:
         targets, problems = targets_from_params(params)
         module.check_input(problems)
@@ -700,4 +718,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-        module.mask_secrets_of(document)  # the backup's secrets: masked by field, the long ones also as text

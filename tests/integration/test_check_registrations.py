@@ -4,12 +4,19 @@
 The simulator logs a phone's devices out when a PUT changes auth_type, password or static_reg_address
 (the handset keeps its old settings); under the reading reregister_after they come back N seconds later.
 In the demo seed 1001-1004 are registered, 1012 never was.
+
+A registration resource that fails (404, 500) or answers too slowly never passes for a watch that saw
+nothing lost: the phones it could not check are named with why, and every write is still sent.
 """
 
+import json
+import os
 import time
 
+import pytest
+
 from conftest import api_requests
-from test_collection_playbooks import custom_stats
+from test_collection_playbooks import custom_stats, playbook
 
 TASK = "telphin.pbx.phone_properties"
 
@@ -87,3 +94,117 @@ def test_the_role_counts_and_reports_the_registrations_it_lost(sim, play_role, t
     markdown = (tmp_path / "report" / "phone_profiles_report.md").read_text()
     assert "## Registrations lost" in markdown and "| 000*100 | 1001 | net |" in markdown
     assert "| 000*111 | 1012" not in markdown.split("## Registrations lost")[1]
+
+
+# ---- a registration resource that cannot be read -------------------------------------------------------
+
+REGISTRATION_PATH = r"/registration/$"
+CHANGES = [{"extension_id": 1001, "auth_type": "both"}, {"extension_id": 1002, "static_reg_address": "10.1.2.3:5060"},
+           {"extension_id": 1003, "hangup_timeout": 41}]
+
+
+def puts(sim):
+    return sorted(e["path"] for e in api_requests(sim, "PUT") if e["status"] == 200)
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_a_registration_resource_answering_an_error_leaves_the_phones_unchecked_and_says_so(sim, play, status):
+    sim.set_faults({"fail": {"count": None, "status": status, "message": "registration broken",
+                             "match": {"method": "GET", "path_regex": REGISTRATION_PATH}}})
+    run = play({TASK: {"extensions": CHANGES, "check_registrations": True, "registration_wait": 0,
+                       "max_retries": 1}})
+    assert run.rc == 0, run  # a warning, not a failure: every write was made
+    assert run.result["registrations_lost"] == [] and run.result["registrations_unchecked"] == [1001, 1002, 1003]
+    assert puts(sim) == ["/api/ver1.0/extension/%d/phone/" % i for i in (1001, 1002, 1003)]
+    assert sim.phone(1001)["auth_type"] == "both" and sim.phone(1003)["hangup_timeout"] == 41
+    warning = " ".join(run.output.split())
+    assert ("The SIP registrations of 3 extensions could not be read (registrations_unchecked), so a device the "
+            "change logged out would go unnoticed: id 1001, id 1002, id 1003: before the writes: GET "
+            "/api/ver1.0/extension/{id}/registration/: HTTP %d" % status) in warning, run.output
+    assert "registration broken" in warning and "may have been applied" not in run.output
+    for entry in run.result["extensions"]:
+        assert entry["changed"] and not entry["failed"], entry
+        assert entry["registration"]["unchecked"] is True and entry["registration"]["lost"] is False
+        assert entry["registration"]["msg"].startswith("before the writes: GET /api/ver1.0/extension/%d/registration/: "
+                                                       "HTTP %d" % (entry["extension_id"], status))
+
+
+def test_a_registration_resource_slower_than_the_timeout_never_stops_the_writes(sim, play):
+    """Every read times out: in 1.1.0 the outage breaker took that for an outage and failed the PUTs
+    unsent, saying the write "may have been applied"."""
+    sim.set_faults({"slow": {"latency_ms": 2500, "match": {"path_regex": REGISTRATION_PATH}}})
+    run = play({TASK: {"extensions": CHANGES, "check_registrations": True, "registration_wait": 0,
+                       "timeout": 1, "max_retries": 1}})
+    assert run.rc == 0, run
+    assert puts(sim) == ["/api/ver1.0/extension/%d/phone/" % i for i in (1001, 1002, 1003)]
+    assert run.result["registrations_unchecked"] == [1001, 1002, 1003] and run.result["registrations_lost"] == []
+    assert "may have been applied" not in run.output and "seems unreachable" not in run.output
+    assert "timed out: no answer within 1 s" in run.result["extensions"][0]["registration"]["msg"]
+    assert "could not be read (registrations_unchecked)" in run.output
+
+
+def test_check_mode_says_which_phones_it_could_not_check(sim, play):
+    sim.set_faults({"fail": {"count": None, "status": 403, "message": "Access denied", "api_status": "access_denied",
+                             "match": {"path_regex": REGISTRATION_PATH}}})
+    run = play({TASK: {"extensions": [{"extension_id": 1001, "password": "Other-pass-1"},
+                                      {"extension_id": 1003, "hangup_timeout": 42}],
+                       "check_registrations": True}}, check=True)
+    assert run.rc == 0, run
+    assert run.result["registrations_unchecked"] == [1001]  # 1003's change touches no registration field
+    entry = run.result["extensions"][0]["registration"]
+    assert entry["unchecked"] is True and entry["registered_now"] is None and "HTTP 403" in entry["msg"]
+    assert ("could not be read (registrations_unchecked), so whether the change would log a device out is not "
+            "known: id 1001") in " ".join(run.output.split())
+    assert api_requests(sim, "PUT") == []
+
+
+def test_the_role_reports_and_sums_up_the_phones_it_could_not_check(sim, play_role, tmp_path):
+    sim.set_faults({"fail": {"count": None, "status": 404, "match": {"path_regex": REGISTRATION_PATH}}})
+    run = play_role("telphin.pbx.phone_profiles", {
+        "phone_profiles": {"net": {"auth_type": "both"}},
+        "phone_profile_assignments": [{"profile": "net", "extensions": [1001, 1002]}],
+        "phone_profiles_check_registrations": True, "phone_profiles_report_dir": str(tmp_path / "report")},
+        env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+    assert run.rc == 0, run
+    summary = custom_stats(run.output)["phone_profiles_summary"]
+    assert summary["registrations_unchecked"] == 2 and summary["accounts"]["localhost"]["registrations_unchecked"] == 2
+    assert "WARNING: the SIP registrations of 2 could not be read (see the report)" in run.output
+    assert "[WARNING]: The SIP registrations of 2 extensions could not be read" in run.output
+    report = json.loads((tmp_path / "report" / "phone_profiles_report.json").read_text())
+    assert report["summary"]["registrations_unchecked"] == 2
+    assert [e["registration"]["unchecked"] for e in report["extensions"]] == [True, True]
+    markdown = (tmp_path / "report" / "phone_profiles_report.md").read_text()
+    assert "**Warning: the SIP registrations of 2 extensions could not be read" in markdown
+    section = markdown.split("## Registrations not checked")[1]
+    assert "| 000*100 | 1001 | net | before the writes: GET /api/ver1.0/extension/1001/registration/: HTTP 404" in section
+    assert len(api_requests(sim, "PUT")) == 2
+
+
+# ---- restore ---------------------------------------------------------------------------------------------
+
+def test_a_restore_watches_the_registrations_when_asked(sim, play, tmp_path):
+    changed = play({TASK: {"extension_id": 1001, "auth_type": "both", "backup": True,
+                           "backup_options": {"dir_path": str(tmp_path / "backups")}}})
+    assert changed.rc == 0, changed
+    sim.set_registration(1001, "Yealink SIP-T46U 108.86.0.50")  # the handset set up anew, then the restore
+    restored = play({TASK: {"restore_from": changed.result["backup_path"], "check_registrations": True,
+                            "registration_wait": 0}})
+    assert restored.rc == 0 and restored.result["registrations_lost"] == [1001], restored
+    assert restored.result["registrations_unchecked"] == []
+    assert "1 extension lost its SIP registration" in restored.output
+
+
+def test_the_restore_playbook_takes_phone_profiles_check_registrations(sim, play, tmp_path):
+    changed = play({TASK: {"extension_id": 1001, "hangup_timeout": 44, "backup": True,
+                           "backup_options": {"dir_path": str(tmp_path / "backups")}}})
+    assert changed.rc == 0, changed
+    backup = os.path.relpath(changed.result["backup_path"], tmp_path)
+    sim.clear_log()
+    run = playbook(sim, tmp_path, "restore", "-e", "phone_profiles_restore_file=%s" % backup,
+                   "-e", "phone_profiles_check_registrations=true")
+    assert run.rc == 0 and "1 written back" in run.output, run
+    assert "SIP registrations lost: 0; not checked (read failed): 0." in " ".join(run.output.split())
+    assert registration_reads(sim) == ["/api/ver1.0/extension/1001/registration/"] * 2  # before and after
+    sim.clear_log()
+    unwatched = playbook(sim, tmp_path, "restore", "-e", "phone_profiles_restore_file=%s" % backup)
+    assert unwatched.rc == 0 and registration_reads(sim) == [], unwatched

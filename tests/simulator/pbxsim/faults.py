@@ -10,7 +10,8 @@ Config (every key optional)::
      "malformed":  {"count": 1, "match": {...}},
      "odd_body":   {"kind": "empty" | "list" | "string" | "html", "count": 1, "after": true, "match": {...}},
      "chaos":      {"ratio": 0.05, "seed": 1, "kinds": ["fail", "drop_before", "drop_after", "malformed",
-                                                       "rate_limited_short", "revoke_token"], "match": {...}}}
+                                                       "rate_limited_short", "revoke_token"], "match": {...}},
+     "slow":       {"latency_ms": 3000, "count": null, "match": {...}}}
 
 ``match`` = {"method": "PUT", "path_regex": "..."} (regex searched in the path, query excluded);
 without it a fault applies to every /api and /oauth request (chaos: every /api request; it hits /oauth
@@ -18,6 +19,8 @@ only when its path_regex matches there). Counted faults decrement as they fire; 
 "until cleared". At most one fault fires per request, in the order drop, rate_limited, fail, fail_ratio,
 malformed, odd_body, chaos; latency adds to any of them.
 ``after: true`` (drop, fail, odd_body) lets the request take effect before the answer is lost/replaced.
+``slow`` is no fault of its own: it adds its latency to the requests it matches (one resource slower than the
+rest, such as ``/registration/``), whatever fault answers them; ``count`` defaults to null (until cleared).
 
 ``decide`` answers an action ``(kind, spec, label)``: chaos picks one of its kinds and answers it as the
 plain kind that plays it (fail, drop, malformed, rate_limited, or revoke_token), labelled
@@ -80,7 +83,7 @@ def parse(config):
         return {}
     if not isinstance(config, dict):
         raise FaultError("the fault config must be an object")
-    unknown = set(config) - set(KINDS) - {"latency_ms"}
+    unknown = set(config) - set(KINDS) - {"latency_ms", "slow"}
     if unknown:
         raise FaultError("unknown fault kind(s): %s" % ", ".join(sorted(unknown)))
     out = {}
@@ -94,6 +97,8 @@ def parse(config):
             out["latency_ms"] = (float(lat[0]), float(lat[1]))
         else:
             raise FaultError("latency_ms must be a number >= 0 or [low, high]")
+    if config.get("slow") is not None:
+        out["slow"] = _parse_slow(config["slow"])
     for kind in KINDS:
         spec = config.get(kind)
         if spec is None:
@@ -105,6 +110,16 @@ def parse(config):
             raise FaultError("%s: unknown key(s) %s" % (kind, ", ".join(sorted(extra))))
         out[kind] = _parse_kind(kind, spec)
     return out
+
+
+def _parse_slow(spec):
+    if not isinstance(spec, dict) or set(spec) - {"latency_ms", "count", "match"}:
+        raise FaultError("slow must be an object of latency_ms, count and match")
+    lat = spec.get("latency_ms")
+    if isinstance(lat, bool) or not isinstance(lat, (int, float)) or lat < 0:
+        raise FaultError("slow.latency_ms must be a number >= 0")
+    return {"latency_ms": float(lat), "count": _int_or_none("slow", "count", spec.get("count")),
+            "match": _check_match("slow", spec.get("match"))}
 
 
 def _ratio(kind, spec):
@@ -154,7 +169,7 @@ def _public(internal):
     if "latency_ms" in internal:
         lo, hi = internal["latency_ms"]
         out["latency_ms"] = lo if lo == hi else [lo, hi]
-    for kind in KINDS:
+    for kind in KINDS + ("slow",):
         f = internal.get(kind)
         if f is None:
             continue
@@ -207,6 +222,11 @@ class Faults:
             if "latency_ms" in cfg:
                 lo, hi = cfg["latency_ms"]
                 latency = (lo if lo == hi else self._rng.uniform(lo, hi)) / 1000.0
+            slow = cfg.get("slow")
+            if slow is not None and self._matches("slow", slow, method, path) and slow["count"] != 0:
+                latency += slow["latency_ms"] / 1000.0
+                if slow["count"] is not None:
+                    slow["count"] -= 1
             for kind in KINDS:
                 f = cfg.get(kind)
                 if f is None or not self._matches(kind, f, method, path):

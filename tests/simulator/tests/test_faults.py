@@ -144,3 +144,32 @@ def test_faults_in_constructor():
     with Simulator(faults={"fail": {"count": 1, "status": 503}}) as s:
         assert requests.get(s.url + "/api/ver1.0/user/", timeout=10).status_code == 503
         assert ApiClient(s).get("user/").status_code == 200
+
+
+def test_slow_delays_only_the_requests_it_matches(sim, api):
+    sim.set_faults({"slow": {"latency_ms": 400, "match": {"path_regex": "/registration/$"}}})
+    t = time.perf_counter()
+    assert api.get("extension/1001/phone/").status_code == 200
+    assert time.perf_counter() - t < 0.35
+    t = time.perf_counter()
+    assert api.get("extension/1001/registration/").status_code == 200  # slow, and answered as ever
+    assert time.perf_counter() - t >= 0.39
+    assert sim.faults()["slow"] == {"latency_ms": 400.0, "count": None,
+                                    "match": {"path_regex": "/registration/$"}}
+
+
+def test_slow_adds_to_a_fault_and_counts_down(sim, api):
+    sim.set_faults({"slow": {"latency_ms": 300, "count": 1}, "fail": {"count": 1, "status": 404}})
+    t = time.perf_counter()
+    assert api.get("extension/1001/registration/").status_code == 404
+    assert time.perf_counter() - t >= 0.29 and sim.faults()["slow"]["count"] == 0
+    t = time.perf_counter()
+    assert api.get("extension/1001/registration/").status_code == 200
+    assert time.perf_counter() - t < 0.25
+
+
+@pytest.mark.parametrize("bad", [{"slow": {}}, {"slow": {"latency_ms": -1}}, {"slow": {"latency_ms": True}},
+                                 {"slow": {"latency_ms": 1, "count": -1}}, {"slow": {"latency_ms": 1, "cnt": 1}},
+                                 {"slow": 5}, {"slow": {"latency_ms": 1, "match": {"path_regex": "("}}}])
+def test_slow_refuses_a_bad_config(sim, bad):
+    assert requests.put(sim.url + "/__sim__/faults", json=bad, timeout=10).status_code == 400

@@ -9,8 +9,9 @@ import responses
 
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.registrations import (
-    NOT_ATTEMPTED, NO_USER_AGENT, Info, device_counts, device_model, failure_message, info_result, normalize,
+    NO_USER_AGENT, Info, device_counts, device_model, failure_message, info_result, normalize,
     query_from_params, read_info, read_registrations)
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import NOT_ATTEMPTED
 from ansible_collections.telphin.pbx.tests.unit.plugins.module_utils.api_fakes import (
     API, STATIC_TOKEN, make_client, requests_sent)
 
@@ -171,7 +172,7 @@ class FakeClient:
         self.asked = []
         self.lock = threading.Lock()
 
-    def get_registration(self, extension_id):
+    def get_registration(self, extension_id, optional=False):
         with self.lock:
             self.asked.append(str(extension_id))
         if str(extension_id) in self.errors:
@@ -224,7 +225,7 @@ def test_a_task_wide_error_stops_the_rest():
 
 def test_an_unexpected_error_is_that_extensions_failure():
     class Broken(FakeClient):
-        def get_registration(self, extension_id):
+        def get_registration(self, extension_id, optional=False):
             raise KeyError("boom")
 
     by_id, failures = read_registrations(Broken({}), ["1001", "1002"], 2)

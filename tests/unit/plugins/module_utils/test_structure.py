@@ -30,7 +30,7 @@ ALLOWED = {
     "runner": {"errors", "extensions", "plan", "profiles", "targets"},
     "results": {"fields", "plan", "profiles", "runner", "targets"},
     "profiles": {"extensions", "fields"},
-    "registrations": {"errors", "extensions", "targets"},
+    "registrations": {"errors", "extensions", "runner", "targets"},
     "vars_yaml": set(),
     "report": set(),
     "export": {"fields", "plan", "report", "vars_yaml"},

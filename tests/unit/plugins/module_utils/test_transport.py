@@ -414,3 +414,39 @@ def test_one_broken_extension_among_answering_ones_is_no_outage(rsps, ft):
             client.get_phone(ext)
         except ApiError as exc:
             assert not exc.outage
+
+
+def test_optional_reads_that_give_up_are_no_outage_and_never_stop_a_write(rsps, ft):
+    """Registration reads of check_registrations timing out on two paths: the PUT after them is sent."""
+    for ext in (1, 2, 3):
+        rsps.add(responses.GET, API + "/extension/%d/registration/" % ext,
+                 body=requests.exceptions.ReadTimeout("read timed out"))
+    rsps.add(responses.PUT, API + "/extension/1/phone/", json={"hangup_timeout": 40})
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=1)
+    for ext in (1, 2, 3):
+        with pytest.raises(ApiError) as info:
+            client.get_registration(ext, optional=True)
+        assert not info.value.outage and "timed out" in str(info.value)
+    assert client.put_phone(1, {"hangup_timeout": 40}) == {"hangup_timeout": 40}
+    assert client.transport.health.outage is None
+    # The same reads, not optional (module registration_info): two paths giving up are an outage.
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=0)
+    with pytest.raises(ApiError):
+        client.get_registration(1)
+    with pytest.raises(ApiError) as info:
+        client.get_registration(2)
+    assert info.value.outage
+
+
+def test_a_write_refused_unsent_after_an_outage_is_known_not_applied(rsps, ft):
+    for ext in (1, 2):
+        rsps.add(responses.GET, API + "/extension/%d/phone/" % ext, status=503, json={"message": "down"})
+    rsps.add(responses.PUT, API + "/extension/3/phone/", status=503, json={"message": "down"})
+    client = make_client(ft, access_token=STATIC_TOKEN, max_retries=0)
+    for ext in (1, 2):
+        with pytest.raises(ApiError):
+            client.get_phone(ext)
+    with pytest.raises(ApiError) as info:
+        client.put_phone(3, {"hangup_timeout": 40})
+    assert info.value.outage and info.value.unsent and not info.value.outcome_unknown
+    assert [call.request.method for call in rsps.calls] == ["GET", "GET"]  # the PUT never left
