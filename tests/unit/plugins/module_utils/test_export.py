@@ -93,8 +93,8 @@ def test_what_cannot_be_compared_is_left_out_or_unmanaged():
     assert changes == {} and conflicts == []
     # Each value left unmanaged is named in the notes, which the file's header lists.
     assert "geo_list: left out of 1 of the API's answers; not managed for those extensions" in exported["notes"]
-    unsendable = [note for note in exported["notes"] if note.startswith("000*103: hangup_timeout holds a value "
-                                                                          "that cannot be sent (")]
+    prefix = "000*103: hangup_timeout holds a value that cannot be sent ("
+    unsendable = [note for note in exported["notes"] if note.startswith(prefix)]
     assert len(unsendable) == 1 and unsendable[0].endswith("got 0); left unmanaged there"), exported["notes"]
     text = export.export_file(exported)
     assert "#   - %s" % unsendable[0] in text.split("\n---\n")[0]
