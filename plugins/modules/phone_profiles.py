@@ -129,6 +129,18 @@ registrations_lost:
   type: list
   elements: int
   sample: [1003]
+registrations_unchecked:
+  description:
+    - The extensions whose SIP registrations could not be read (O(check_registrations)), so that a device
+      the change logged out would go unnoticed. Before the writes (also in check mode) or after them,
+      the registration resource answered an error (404, 500...) or nothing within O(timeout). A warning
+      names them and why; each entry's C(registration.msg) says why.
+    - A failed registration read never stops or delays a write beyond its own time-out, and never counts
+      toward the task's stop after an outage.
+  returned: when O(check_registrations) is true
+  type: list
+  elements: int
+  sample: [1004]
 backup_path:
   description: The backup written before the first write (O(backup)).
   returned: when O(backup) is true and the task wrote
@@ -146,18 +158,6 @@ summary:
     extensions:
       description: Extensions the assignments selected.
       type: int
-registrations_unchecked:
-  description:
-    - The extensions whose SIP registrations could not be read (O(check_registrations)), so that a device
-      the change logged out would go unnoticed. Before the writes (also in check mode) or after them,
-      the registration resource answered an error (404, 500...) or nothing within O(timeout). A warning
-      names them and why; each entry's C(registration.msg) says why.
-    - A failed registration read never stops or delays a write beyond its own time-out, and never counts
-      toward the task's stop after an outage.
-  returned: when O(check_registrations) is true
-  type: list
-  elements: int
-  sample: [1004]
     drifted:
       description: Extensions whose fields differed from their profile.
       type: int
