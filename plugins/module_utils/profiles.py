@@ -271,6 +271,19 @@ def check(profiles, assignments):
     return _check(profiles, assignments)[1]
 
 
+def empty_problems(profiles, assignments):
+    """Why a run would select nothing before anything is read: no profile, or no assignment (a vars file left
+    out, a variable misspelt), which would make an audit that checks nothing look green."""
+    empty = [name for name, given in (("profiles", profiles), ("assignments", assignments)) if not given]
+    if not empty:
+        return []
+    role_names = {"profiles": "phone_profiles", "assignments": "phone_profile_assignments"}
+    return ["%s %s empty: the run would check nothing (the role's %s: was the vars file that holds %s left out, "
+            "or a name misspelt?); allow_empty (the role's phone_profiles_allow_empty: true) lets an empty run "
+            "through" % (" and ".join(empty), "is" if len(empty) == 1 else "are",
+                         " and ".join(role_names[name] for name in empty), "it" if len(empty) == 1 else "them")]
+
+
 def _targets(assignment, where, directory, problems):
     """The ids of the extensions an assignment selects, in listing order."""
     targets = set()

@@ -114,14 +114,20 @@ def summary_line(summary, report_path):
     """What the play says of one account's run, in one line."""
     profiles = summary.get("profiles") or {}
     if summary.get("msg") and not summary.get("extensions"):
-        return "Nothing was read or written: the run failed (below); report %s" % report_path
+        return "Nothing was read or written: the run failed (below); %s" % _report_said(report_path)
     counts = ("%d drifting" % summary.get("drifted", 0) if summary.get("check_mode") else
               "%d drifted, %d written" % (summary.get("drifted", 0), summary.get("changed", 0)))
-    return "%s of %d extensions%s: %s, %d failed%s%s; report %s%s" % (
+    return "%s of %d extensions%s: %s, %d failed%s%s; %s%s" % (
         "Audit" if summary.get("check_mode") else "Run", summary.get("extensions", 0),
         " (%s)" % ", ".join(profiles) if profiles else "", counts, summary.get("failed", 0),
-        _registrations_said(summary), "; the run failed (below)" if summary.get("msg") else "", report_path,
+        _registrations_said(summary), "; the run failed (below)" if summary.get("msg") else "",
+        _report_said(report_path),
         "; backup %s" % summary["backup_path"] if summary.get("backup_path") else "")
+
+
+def _report_said(report_path):
+    # Empty when the report could not be written (the run's message says why).
+    return "report %s" % report_path if report_path else "no report was written"
 
 
 def _registrations_said(summary):

@@ -259,6 +259,13 @@ def phone_profiles_refusal(problems, check_mode):
     return result
 
 
+def phone_profiles_failed_before(why, report_problems, check_mode):
+    """The result of phone_profiles asked only for the report of a run that failed before it ran (``why``): the
+    report says so; ``report_problems`` say why that report cannot be written either."""
+    msg = why + ("; the report could not be written: %s" % "; ".join(report_problems) if report_problems else "")
+    return dict(failed=True, changed=False, msg=msg, summary=summary([], check_mode, msg))
+
+
 def phone_profiles_ended(result, check_mode):
     """Any result phone_profiles ends with, with its summary: also one that ended on an API error."""
     if "summary" in result:

@@ -85,6 +85,23 @@ options:
     description: The account's name in the title of the Markdown report; empty for none.
     type: str
     default: ""
+  allow_empty:
+    description:
+      - Run also when O(profiles) or O(assignments) is empty, which otherwise is refused before any request (a
+        vars file left out, or its variable misspelt, would make an audit that checks nothing look green).
+      - The role's O(telphin.pbx.phone_profiles#role:main:phone_profiles_allow_empty).
+    type: bool
+    default: false
+    version_added: 2.0.0
+  report_failure:
+    description:
+      - Why a run failed before this module could run (a role variable, an undefined variable). Only the report
+        that says so is written to O(report_dir), replacing an older one; nothing is read or sent, and the task
+        fails with this text. The other options but O(report_account) are not looked at.
+      - The role P(telphin.pbx.phone_profiles#role) uses it when a task of the account fails before this
+        module's report is written.
+    type: str
+    version_added: 2.0.0
 notes:
   - Request cost. One token request, one listing of the account (one request per 100 extensions, plus
     one; see M(telphin.pbx.extension_info)), one C(GET) per extension an assignment selects and one C(PUT)
@@ -255,6 +272,7 @@ def argument_spec():
     # problem at once, with its index and the closest name; Ansible's own check stops at the first.
     return dict(profiles=dict(type="dict", default={}), assignments=dict(type="list", elements="dict", default=[]),
                 report_dir=dict(type="path"), report_account=dict(type="str", default=""),
+                allow_empty=dict(type="bool", default=False), report_failure=dict(type="str"),
                 **dict(PARALLEL_OPTION, **BACKUP_OPTIONS, **REGISTRATION_OPTIONS))
 
 
@@ -280,7 +298,12 @@ def main():
     report_problems = report.folder_problems(params["report_dir"]) if params["report_dir"] else []
     if not report_problems:
         module.on_finish = lambda result: ended(module, result)
-    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"]))
+    if params["report_failure"] is not None:
+        module.finish(results.phone_profiles_failed_before(params["report_failure"], report_problems,
+                                                           module.check_mode))
+    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"])
+                                     + ([] if params["allow_empty"] else
+                                        P.empty_problems(params["profiles"], params["assignments"])))
     if problems:
         module.finish(results.phone_profiles_refusal(problems, module.check_mode))
     backup = backup_writer(module)

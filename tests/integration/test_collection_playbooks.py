@@ -127,3 +127,154 @@ def test_one_run_over_three_accounts_one_with_a_wrong_secret(accounts_simulator,
     assert re.search(r"umbrella\] => \{\s*\"msg\": \"Nothing was read or written: the run failed", run.output), run
     assert re.search(r"umbrella\s*: ok=\d+ .*failed=1", run.output) and re.search(r"initech\s*: .*failed=0", run.output)
     assert "not-the-secret" not in run.output
+
+
+# ---- issue 22: a run that checks nothing fails; every failure ends in a report and a summary -----------------
+
+GREEN_REPORT = {"check_mode": True, "failed": False, "msg": "", "extensions": [],
+                "summary": {"extensions": 3, "drifted": 0, "changed": 0, "failed": 0, "check_mode": True, "msg": "",
+                            "profiles": {}}}
+
+
+def green_reports(folder):
+    """An older report of a run that went well, which a failed run must replace."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "phone_profiles_report.json").write_text(json.dumps(GREEN_REPORT))
+    (folder / "phone_profiles_report.md").write_text("# Phone profiles report\n\nAudit (check mode): all green.\n")
+
+
+def failed_report(folder):
+    """The account's report, asserting that it is one of a failed run that replaced the green one: its message."""
+    written = json.loads((folder / "phone_profiles_report.json").read_text())
+    markdown = (folder / "phone_profiles_report.md").read_text()
+    assert written["failed"] is True and "all green" not in markdown, markdown
+    assert "The run failed before any phone was read: nothing was written." in markdown
+    assert written["msg"] and written["summary"]["msg"] == written["msg"]
+    return written["msg"]
+
+
+def test_an_audit_of_no_profile_fails_and_says_why_unless_allowed(sim, tmp_path):
+    # phone_profile (singular) misspelt: the role's phone_profiles stays empty.
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump({
+        "phone_profile": {"standard": {"record_enabled": True}},
+        "phone_profile_assignments": [{"profile": "standard", "match": {}}]}))
+    green_reports(tmp_path)
+    run = playbook(sim, tmp_path, "audit", "--check", "-e", "@profiles.yml", "-e", "phone_profiles_fail_on_drift=true",
+                   env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+    assert run.rc != 0
+    why = ("profiles is empty: the run would check nothing (the role's phone_profiles: was the vars file that holds "
+           "it left out, or a name misspelt?); allow_empty (the role's phone_profiles_allow_empty: true) lets an "
+           "empty run through")
+    assert why in run.output and "Audit of 0 extensions" not in run.output, run
+    assert sim.log == []  # refused before any request, not even a token
+    assert why in failed_report(tmp_path)
+    summary = custom_stats(run.output)["phone_profiles_summary"]
+    assert list(summary["failed_accounts"]) == ["localhost"] and why in summary["failed_accounts"]["localhost"]
+    assert re.search(r"localhost\s*: ok=\d+ .*failed=1", run.output), run
+
+    # No vars file at all: both are named. Let through, the empty audit ends well and says what it did.
+    run = playbook(sim, tmp_path, "audit", "--check")
+    assert run.rc != 0 and "profiles and assignments are empty" in run.output, run
+    run = playbook(sim, tmp_path, "audit", "--check", "-e", "phone_profiles_allow_empty=true",
+                   env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+    assert run.rc == 0, run
+    assert "Audit of 0 extensions" in run.output
+    assert custom_stats(run.output)["phone_profiles_summary"]["failed_accounts"] == {}
+    assert json.loads((tmp_path / "phone_profiles_report.json").read_text())["failed"] is False
+
+
+ACCOUNTS_INVENTORY = {"pbx_accounts": {"hosts": {"northwind": {}, "initech": {}}}, "web": {"hosts": {"web1": {}}}}
+
+
+@pytest.mark.parametrize("name, args, why", [
+    ("audit", ["-e", "telphin_accounts=pbx_acounts"],
+     "telphin_accounts=pbx_acounts matches no host of the inventory; did you mean pbx_accounts?"),
+    ("apply", ["-e", "telphin_accounts=pbx_accounts", "--limit", "web1"],
+     "telphin_accounts=pbx_accounts selects no account with --limit web1"),
+    ("audit", ["--limit", "northwind"],
+     "localhost (telphin_accounts is not set) selects no account with --limit northwind"),
+], ids=["misspelt", "limit", "limit-without-telphin_accounts"])
+def test_a_run_that_selects_no_account_fails_before_anything_runs(sim, tmp_path, name, args, why):
+    (tmp_path / "accounts.yml").write_text(yaml.safe_dump(ACCOUNTS_INVENTORY))
+    check = ["--check"] if name == "audit" else []
+    run = playbook(sim, tmp_path, name, "-i", "accounts.yml", *check, *args)
+    assert run.rc != 0
+    assert why in run.output and "nothing was run" in run.output, run
+    assert "To let a run that selects no account end well, set phone_profiles_allow_empty=true." in run.output
+    assert "PLAY [" not in run.output and sim.log == []
+    allowed = playbook(sim, tmp_path, name, "-i", "accounts.yml", *check, *args, "-e", "phone_profiles_allow_empty=true")
+    assert allowed.rc == 0 and "skipping: no hosts matched" in allowed.output, allowed
+    assert sim.log == [] and list(tmp_path.glob("**/phone_profiles_report*")) == []
+
+
+PROFILES = {"phone_profiles": {"standard": {"record_enabled": True}},
+            "phone_profile_assignments": [{"profile": "standard", "match": {}}]}
+
+
+@pytest.mark.parametrize("extra, why", [
+    ({"phone_profiles": [1, 2]}, ["argument 'phone_profiles' is of type", "unable to convert to dict"]),
+    ({"telphin_app_secret": "{{ vault_pbx_secret }}"}, ["'vault_pbx_secret' is undefined"]),
+    ({"phone_profiles_fail_on_drift": "sometimes"}, ["argument 'phone_profiles_fail_on_drift' is of type",
+                                                     "unable to convert to bool"]),
+], ids=["not-a-dict", "undefined-secret", "not-a-bool"])
+def test_a_run_that_fails_before_the_module_replaces_the_report_and_publishes_the_summary(sim, tmp_path, extra, why):
+    (tmp_path / "vars.yml").write_text(yaml.safe_dump(dict(PROFILES, **extra)))
+    green_reports(tmp_path)
+    run = playbook(sim, tmp_path, "apply", "-e", "@vars.yml", env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+    assert run.rc != 0
+    assert sim.log == [], run
+    said = failed_report(tmp_path)
+    summary = custom_stats(run.output)["phone_profiles_summary"]
+    assert all(part in said and part in summary["failed_accounts"]["localhost"] for part in why), (said, summary)
+    assert summary["accounts"]["localhost"]["extensions"] == 0
+    assert "Nothing was read or written: the run failed (below); report %s/phone_profiles_report.md" % tmp_path \
+        in run.output
+    assert re.search(r"localhost\s*: ok=\d+ .*failed=1", run.output), run
+
+
+def test_a_report_folder_that_is_the_bad_variable_is_said_in_the_summary(sim, tmp_path):
+    (tmp_path / "vars.yml").write_text(yaml.safe_dump(dict(PROFILES, phone_profiles_report_dir="{{ reports_root }}/pbx")))
+    run = playbook(sim, tmp_path, "audit", "--check", "-e", "@vars.yml", env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+    assert run.rc != 0 and sim.log == []
+    said = custom_stats(run.output)["phone_profiles_summary"]["failed_accounts"]["localhost"]
+    assert "'reports_root' is undefined" in said and "the report could not be written" in said, said
+    assert "Nothing was read or written: the run failed (below); no report was written" in run.output
+    assert list(tmp_path.glob("**/phone_profiles_report*")) == []
+
+
+def test_every_account_failing_before_the_module_gets_its_report_and_the_summary(accounts_simulator, tmp_path):
+    sim = accounts_simulator
+    sim.reset()
+    hosts = {name: {"telphin_api_url": sim.url, "telphin_app_id": "%s-app" % name,
+                    "telphin_app_secret": "%s-secret" % name} for name in ("northwind", "initech", "umbrella")}
+    hosts["initech"]["telphin_app_secret"] = "{{ vault_initech_secret }}"
+    hosts["umbrella"]["phone_profiles_parallel"] = "many"
+    (tmp_path / "accounts.yml").write_text(yaml.safe_dump({"pbx_accounts": {"hosts": hosts}}))
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump({
+        "phone_profiles": {"standard": {"geo_list": "RU"}},
+        "phone_profile_assignments": [{"profile": "standard", "match": {"status": "active"}}]}))
+    for name in hosts:
+        green_reports(tmp_path / name)
+    env = {"ANSIBLE_SHOW_CUSTOM_STATS": "true", "TELPHIN_API_URL": "", "TELPHIN_APP_ID": "", "TELPHIN_APP_SECRET": ""}
+    args = ("-i", "accounts.yml", "-e", "telphin_accounts=pbx_accounts", "-e", "@profiles.yml")
+    run = playbook(sim, tmp_path, "audit", "--check", *args, env=env)
+    assert run.rc != 0
+    assert "'vault_initech_secret' is undefined" in failed_report(tmp_path / "initech")
+    assert "argument 'phone_profiles_parallel' is of type" in failed_report(tmp_path / "umbrella")
+    assert json.loads((tmp_path / "northwind" / "phone_profiles_report.json").read_text())["summary"]["extensions"] == 7
+    summary = custom_stats(run.output)["phone_profiles_summary"]
+    assert sorted(summary["accounts"]) == ["initech", "northwind", "umbrella"]
+    assert sorted(summary["failed_accounts"]) == ["initech", "umbrella"] and summary["extensions"] == 7
+    assert re.search(r"northwind\s*: .*failed=0", run.output) and re.search(r"initech\s*: .*failed=1", run.output)
+
+    # Every account at once (an extra variable that no account can take): each gets its report, and the
+    # summary still names them all.
+    sim.clear_log()
+    run = playbook(sim, tmp_path, "apply", *args, "-e", "phone_profiles_parallel=many", env=env)
+    assert run.rc != 0 and sim.log == []
+    assert "argument 'phone_profiles_parallel' is of type" in failed_report(tmp_path / "northwind")
+    assert "argument 'phone_profiles_parallel' is of type" in failed_report(tmp_path / "umbrella")
+    assert "'vault_initech_secret' is undefined" in failed_report(tmp_path / "initech")
+    summary = custom_stats(run.output)["phone_profiles_summary"]
+    assert sorted(summary["failed_accounts"]) == ["initech", "northwind", "umbrella"], summary
+    assert summary["check_mode"] is False and summary["extensions"] == 0

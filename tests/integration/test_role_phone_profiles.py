@@ -3,8 +3,11 @@
 
 import json
 import re
+import sys
 
-from conftest import api_requests
+import yaml
+
+from conftest import ansible_env, api_requests, run_playbook
 
 ROLE = "telphin.pbx.phone_profiles"
 PROFILES = {
@@ -142,3 +145,48 @@ def test_two_profiles_on_one_bundle_fail_before_any_write(sim, play_role, tmp_pa
         assert part in run.output, run
     assert api_requests(sim, "PUT") == []
     assert report(tmp_path)["failed"] is True
+
+
+def python_without_requests(folder):
+    """An interpreter for the modules on which ``import requests`` fails, as on a controller without it."""
+    blocker = folder / "no-requests"
+    blocker.mkdir()
+    (blocker / "requests.py").write_text("raise ImportError('No module named requests (blocked by the test)')\n")
+    interpreter = folder / "python-without-requests"
+    interpreter.write_text("#!/bin/sh\nPYTHONPATH=%s exec %s \"$@\"\n" % (blocker, sys.executable))
+    interpreter.chmod(0o755)
+    return str(interpreter)
+
+
+def test_a_module_that_cannot_start_still_replaces_the_report_and_publishes_the_summary(sim, play_role, tmp_path):
+    # In a user's own play, from the role's first task on: the module fails before it can write its report
+    # (the Python library requests is missing), and the role writes the report that says so.
+    first = play_role(ROLE, role_vars(tmp_path), check=True)
+    assert first.rc == 0 and report(tmp_path)["failed"] is False, first
+    sim.clear_log()
+    path = tmp_path / "playbook.yml"
+    path.write_text(yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False,
+                                     "vars": {"ansible_python_interpreter": python_without_requests(tmp_path)},
+                                     "roles": [dict(role=ROLE, **role_vars(tmp_path))]}]))
+    output, rc = run_playbook(path, ansible_env(sim, ("demo-app", "demo-secret"), SHOW_STATS), True, False, 0)
+    assert rc != 0
+    assert sim.log == [], output
+    got = report(tmp_path)
+    assert got["failed"] is True and got["extensions"] == [] and "requests" in got["msg"], output
+    markdown = (tmp_path / "report" / "phone_profiles_report.md").read_text()
+    assert "The run failed before any phone was read: nothing was written." in markdown
+    summary = custom_stats(output)["phone_profiles_summary"]
+    assert "requests" in summary["failed_accounts"]["localhost"], summary
+    assert "Nothing was read or written: the run failed (below); report %s" % (tmp_path / "report") in output
+
+
+def test_an_empty_run_fails_after_its_report_unless_allowed(sim, play_role, tmp_path):
+    run = play_role(ROLE, role_vars(tmp_path, phone_profile_assignments=[]), check=True, env=SHOW_STATS)
+    assert run.rc != 0 and sim.log == []
+    why = "assignments is empty: the run would check nothing (the role's phone_profile_assignments"
+    assert why in run.output and why in report(tmp_path)["msg"]
+    assert why in custom_stats(run.output)["phone_profiles_summary"]["failed_accounts"]["localhost"]
+    run = play_role(ROLE, role_vars(tmp_path, phone_profile_assignments=[], phone_profiles_allow_empty=True),
+                    check=True)
+    assert run.rc == 0 and "Audit of 0 extensions" in run.output, run
+    assert report(tmp_path)["failed"] is False
