@@ -15,6 +15,11 @@ attributes:
     support: full
     membership:
       - telphin.pbx.api
+  action:
+    description:
+      - An action plugin runs the module. Under a local connection it first takes a relative path option from
+        the folder C(ansible-playbook) was started in, where Ansible would run the module in the playbook's folder.
+    support: full
 '''
 
     # The _info modules only read.
