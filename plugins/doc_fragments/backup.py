@@ -37,7 +37,7 @@ options:
           - The folder, made (mode 0700) when missing. A relative path is taken from the folder where
             C(ansible-playbook) was started (under a local connection; on a remote host, from the module's
             working folder there); C(~) is expanded.
-          - Default C(backups).
+          - Default C(backups) (taken as a relative path).
         type: path
       filename:
         description:

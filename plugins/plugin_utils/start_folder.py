@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import os
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
+
+from ansible_collections.telphin.pbx.plugins.module_utils.backup import DEFAULT_DIR as DEFAULT_BACKUP_DIR
 
 # Every option of type path of the collection's modules (a unit test checks this against their documentation),
 # as its place in the arguments, and the environment variable a module falls back to when it is not given.
@@ -35,6 +38,9 @@ def absolute(path, start):
 def with_absolute_paths(args, start, environ=None):
     """A copy of the module arguments ``args`` whose relative paths are taken from ``start``."""
     args = dict(args)
+    if boolean(args.get("backup") or False, strict=False) and not (args.get("backup_options") or {}).get("dir_path"):
+        # The backups' default folder is relative too: the module would take it from its own folder.
+        args["backup_options"] = dict(args.get("backup_options") or {}, dir_path=DEFAULT_BACKUP_DIR)
     for option in PATH_OPTIONS:
         holder = args
         for key in option[:-1]:

@@ -89,6 +89,8 @@ def test_a_modules_relative_path_is_taken_from_the_start_folder_a_role_variables
                 "profiles": {"standard": {"hangup_timeout": 62}}, "assignments": [{"profile": "standard",
                                                                                    "extensions": [1012]}],
                 "report_dir": "module-report", "backup": True, "backup_options": {"dir_path": "module-backups"}}},
+            {"name": "The default backup folder", "telphin.pbx.phone_properties": {
+                "extension_id": 1012, "hangup_timeout": 63, "backup": True}},
             {"name": "The role", "ansible.builtin.include_role": {"name": "telphin.pbx.phone_profiles"},
              "vars": dict(PROFILES, phone_profiles_report_dir="role-report", phone_profiles_backup=True,
                           phone_profiles_backup_dir="role-backups")}]}]))
@@ -97,10 +99,11 @@ def test_a_modules_relative_path_is_taken_from_the_start_folder_a_role_variables
     in_start, in_plays = files_under(start), files_under(plays)
     assert "module-report/phone_profiles_report.md" in in_start, in_start
     assert [name for name in in_start if name.startswith("module-backups/phone_properties_")], in_start
+    assert [name for name in in_start if name.startswith("backups/phone_properties_")], in_start
     assert "role-report/phone_profiles_report.md" in in_plays, in_plays
     assert [name for name in in_plays if name.startswith("role-backups/phone_properties_")], in_plays
     assert not [name for name in in_start if name.startswith("role-")] + \
-        [name for name in in_plays if name.startswith("module-")]
+        [name for name in in_plays if name.startswith(("module-", "backups"))]
 
 
 def test_the_readmes_sequence_never_replaces_the_users_profiles_and_force_does(sim, tmp_path):

@@ -58,6 +58,15 @@ def test_a_relative_path_is_taken_from_the_start_folder_and_nothing_else_changes
     assert with_absolute_paths({"backup_options": None}, "/start") == {"backup_options": None}
 
 
+def test_the_backups_default_folder_is_taken_from_the_start_folder_when_a_backup_is_asked_for():
+    assert with_absolute_paths({"backup": True}, "/start") == {"backup": True,
+                                                               "backup_options": {"dir_path": "/start/backups"}}
+    assert with_absolute_paths({"backup": "yes", "backup_options": {"keep": 2}}, "/start") == {
+        "backup": "yes", "backup_options": {"keep": 2, "dir_path": "/start/backups"}}
+    assert with_absolute_paths({"backup": False}, "/start") == {"backup": False}
+    assert with_absolute_paths({}, "/start") == {}
+
+
 def test_the_environment_variable_a_module_falls_back_to_is_resolved_the_same_way():
     assert with_absolute_paths({}, "/start", {"TELPHIN_CA_PATH": "ca.pem"}) == {"ca_path": "/start/ca.pem"}
     assert with_absolute_paths({}, "/start", {"TELPHIN_CA_PATH": "/etc/ca.pem"}) == {}  # the module reads it as is
