@@ -17,7 +17,8 @@ options:
         can log the handset out, because it keeps its old settings.
       - Before the writes, one C(GET /extension/{id}/registration/) per extension to be written; after them,
         the extensions whose devices were registered are read again every second until each is registered
-        again or O(registration_wait) is over. RV(registrations_lost) lists those still logged out, a
+        again or O(registration_wait) is over (an extension whose read before the writes failed is read
+        once after them). RV(registrations_lost) lists those still logged out, a
         warning names them, and each entry of RV(extensions) says what happened (C(registration)).
       - A registration read that fails (an error answer, or none within O(timeout)) before or after the
         writes never stops a write and never counts toward the task's stop after an outage; the extensions
