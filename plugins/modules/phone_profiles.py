@@ -108,8 +108,8 @@ notes:
     per extension that drifts.
   - Secrets given in profiles or overrides (C(conference_pin), C(replace_pin), C(password)) are masked by their
     field in every output, diff and report, and in the invocation that Ansible logs to the system log and
-    returns (shown at C(-vvv)). A secret shorter than 6 characters (a PIN such as C(100)) masks no other text:
-    C(000*100) and the id C(1001) are shown as they are; a longer one is also masked wherever its text appears.
+    returns (shown at C(-vvv)). A secret shorter than 6 characters (a PIN such as C(100)) masks no other text,
+    so C(000*100) and the id C(1001) are shown as they are; a longer one is also masked wherever its text appears.
 seealso:
   - module: telphin.pbx.phone_properties
 '''

@@ -225,7 +225,7 @@ options:
         run (O(parallel)); in check mode it says what it would change.
       - Refused before any request when the file is not a backup of this collection, or when any entry of it
         is malformed (not a mapping, no or a bad C(extension_id), an extension twice, C(properties) not a
-        mapping, a list where a field holds one value): the message names the file, the entry
+        mapping, a list where a field holds one value); the message names the file, the entry
         (C(extensions[3].properties)) and the reason. Refused after C(/user/) when it is the backup of another
         account (client id).
       - The synchronized fields of a bundle are restored as one. A value the backup holds that the module
@@ -458,7 +458,7 @@ notes:
   - Secrets (O(conference_pin), O(replace_pin), O(password), O(app_secret), O(access_token)), also in items
     of O(extensions) and in the file of O(restore_from), are masked by their field in every output and diff,
     and in the invocation that Ansible logs to the system log and returns (shown at C(-vvv)). A PIN shorter
-    than 6 characters (such as C(100)) masks no other text: C(000*100) and the id C(1001) are shown as they
+    than 6 characters (such as C(100)) masks no other text, so C(000*100) and the id C(1001) are shown as they
     are; a longer secret is also masked wherever its text appears.
   - Request cost. A task sends one C(GET) per extension, one C(PUT) per extension that drifts, at most one
     token request, and, when any extension is named by O(extension_name), one listing of the account
