@@ -301,9 +301,8 @@ def main():
     if params["report_failure"] is not None:
         module.finish(results.phone_profiles_failed_before(params["report_failure"], report_problems,
                                                            module.check_mode))
-    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"])
-                                     + ([] if params["allow_empty"] else
-                                        P.empty_problems(params["profiles"], params["assignments"])))
+    empty = [] if params["allow_empty"] else P.empty_problems(params["profiles"], params["assignments"])
+    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"]) + empty)
     if problems:
         module.finish(results.phone_profiles_refusal(problems, module.check_mode))
     backup = backup_writer(module)

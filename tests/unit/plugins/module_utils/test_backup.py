@@ -65,12 +65,12 @@ def at(hour, microsecond=0):
 def test_keep_prunes_only_this_accounts_backups_by_the_time_in_their_header(monkeypatch, tmp_path):
     oldest = tmp_path / "phone_properties_7000_20261201T010000000000Z.yml"
     oldest.write_text(BACKUP_1_1_0 % "2026-12-01T01:00:00Z")  # written by 1.1.0: counted
-    second, _ = write_backup(monkeypatch, tmp_path, at(2, 5))
+    second, _notes = write_backup(monkeypatch, tmp_path, at(2, 5))
     # Named as the newest, but its header says it is older than the second: the time inside counts.
     renamed = tmp_path / "phone_properties_7000_20261201T090000000000Z.yml"
     renamed.write_text(BACKUP_1_1_0 % "2026-12-01T01:30:00Z")
-    third, _ = write_backup(monkeypatch, tmp_path, at(3, 1))
-    same_second, _ = write_backup(monkeypatch, tmp_path, at(3, 2))  # a tie broken by the name's microseconds
+    third, _notes = write_backup(monkeypatch, tmp_path, at(3, 1))
+    same_second, _notes = write_backup(monkeypatch, tmp_path, at(3, 2))  # a tie broken by the name's microseconds
     left_alone = {
         "phone_properties_7000_notes-Z.yml": "a user's notes",  # the name of issue 22
         "phone_properties_7000_20261201T000000000000Z.yml": "not a backup, named like one",
@@ -99,9 +99,9 @@ def test_keep_prunes_only_this_accounts_backups_by_the_time_in_their_header(monk
 def test_keep_1_never_removes_the_backup_just_written(monkeypatch, tmp_path):
     """Issue 22: a user file sorted after the default names made keep: 1 remove the backup just written."""
     (tmp_path / "phone_properties_7000_notes-Z.yml").write_text("mine")
-    older, _ = write_backup(monkeypatch, tmp_path, at(1))
+    older, _notes = write_backup(monkeypatch, tmp_path, at(1))
     # A later backup already in the folder (another controller's clock): the one just written stays anyway.
-    later, _ = write_backup(monkeypatch, tmp_path, at(9))
+    later, _notes = write_backup(monkeypatch, tmp_path, at(9))
     path, notes = write_backup(monkeypatch, tmp_path, at(5), keep=1)
     assert notes == () and os.path.exists(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
@@ -116,7 +116,7 @@ def test_a_file_that_cannot_be_read_or_removed_is_left_with_a_note_and_the_backu
     binary.write_bytes(b"\xff\xfe# not text\n")
     broken = tmp_path / "phone_properties_7000_20261201T010200000000Z.yml"
     broken.write_text("---\nbackup: {format: [\nextensions: []\n")
-    stuck, _ = write_backup(monkeypatch, tmp_path, at(2))
+    stuck, _notes = write_backup(monkeypatch, tmp_path, at(2))
     real_open, real_remove = os.open, os.remove
 
     def refusing_open(path, *args, **kwargs):
@@ -155,7 +155,7 @@ def test_a_prune_that_fails_outright_is_a_note_never_an_error(monkeypatch, tmp_p
 def test_the_header_is_read_alone(tmp_path):
     path = tmp_path / "b.yml"
     # What follows the header is neither YAML nor text: it is not read.
-    path.write_bytes((BACKUP_1_1_0 % "2026-12-01T01:00:00Z").split("extensions:")[0].encode()
+    path.write_bytes((BACKUP_1_1_0 % "2026-12-01T01:00:00Z").split("extensions:", maxsplit=1)[0].encode()
                      + b"extensions: [\xff\xfe" + b"x" * 100000)
     assert backup.read_header(str(path))["taken_at"] == "2026-12-01T01:00:00Z"
     path.write_text("# a comment\nextensions: []\nbackup: {format: x}\n")  # a header not at the top

@@ -97,7 +97,7 @@ def test_what_cannot_be_compared_is_left_out_or_unmanaged():
     unsendable = [note for note in exported["notes"] if note.startswith(prefix)]
     assert len(unsendable) == 1 and unsendable[0].endswith("got 0); left unmanaged there"), exported["notes"]
     text = export.export_file(exported)
-    assert "#   - %s" % unsendable[0] in text.split("\n---\n")[0]
+    assert "#   - %s" % unsendable[0] in text.split("\n---\n", maxsplit=1)[0]
 
 
 def test_a_null_the_field_cannot_take_and_a_masked_secret_are_named_and_never_shown():

@@ -98,7 +98,7 @@ def test_check_mode_marks_the_phones_it_could_not_read():
     assert outcomes[0].registration["unchecked"] is True and outcomes[0].registration["registered_now"] is None
     assert "HTTP 403" in outcomes[0].registration["msg"]
     assert outcomes[1].registration["unchecked"] is False and outcomes[1].registration["registered_now"] is True
-    assert outcomes[2].registration is None and [ext for ext, _ in client.reads] == ["1001", "1002"]
+    assert outcomes[2].registration is None and [read[0] for read in client.reads] == ["1001", "1002"]
 
 
 def run_of(marked, check_mode=False):
@@ -108,10 +108,9 @@ def run_of(marked, check_mode=False):
 
 
 def test_one_warning_names_every_unchecked_phone_each_reason_once():
-    run = run_of({"1001": dict(unchecked=True, lost=False, msg="before the writes: GET /api/ver1.0/extension/1001/"
-                                                                "registration/: HTTP 404: Not found"),
-                  "1002": dict(unchecked=True, lost=False, msg="before the writes: GET /api/ver1.0/extension/1002/"
-                                                                "registration/: HTTP 404: Not found"),
+    not_found = "before the writes: GET /api/ver1.0/extension/%s/registration/: HTTP 404: Not found"
+    run = run_of({"1001": dict(unchecked=True, lost=False, msg=not_found % 1001),
+                  "1002": dict(unchecked=True, lost=False, msg=not_found % 1002),
                   "1003": dict(unchecked=False, lost=False, msg="")})
     assert results.warnings(run) == (
         "The SIP registrations of 2 extensions could not be read (registrations_unchecked), so a device the change "
