@@ -11,8 +11,10 @@ version_added: 1.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
-  - Used by the P(telphin.pbx.phone_profiles#role) role's C(export) entry point (the playbook
-    C(telphin.pbx.export)). Applying the result to the same account changes nothing.
+  - The export of M(telphin.pbx.phone_profiles) (its O(telphin.pbx.phone_profiles#module:export_file), which the
+    P(telphin.pbx.phone_profiles#role) role's C(export) entry point runs), as data, for a play that reads the
+    account itself with M(telphin.pbx.phone_properties_info). Applying the result to the same account changes
+    nothing.
   - The profile C(default) holds the most common value of each exported field, when at least two
     extensions share it (values compared as M(telphin.pbx.phone_properties) compares them). Where
     O(group_min) or more extensions share the same differences from it, they take a profile that extends

@@ -11,8 +11,9 @@ version_added: 1.1.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
-  - Used by the P(telphin.pbx.phone_profiles#role) role's C(export) entry point (the playbook
-    C(telphin.pbx.export)) to write C(phone_profiles_export_file).
+  - The file that O(telphin.pbx.phone_profiles#module:export_file) of M(telphin.pbx.phone_profiles) writes (the
+    P(telphin.pbx.phone_profiles#role) role's C(export) entry point runs it), as text, for a play that writes it
+    itself. The module also checks the file before any request and replaces it at once.
   - A header of comments says what the file is and what the export left out; then C(phone_profiles) and
     C(phone_profile_assignments) as YAML.
   - Every text is tagged C(!unsafe), so that Ansible reads the file back (C(-e @file), C(vars_files),

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 name: phone_profile_summary
-short_description: Count what a phone profiles run found on one account, in all and per profile
+short_description: Count what a run of the phone profiles found on one account, in all and per profile
 version_added: 1.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
-  - Used by the P(telphin.pbx.phone_profiles#role) role for its report and for C(phone_profiles_summary).
+  - The counts of RV(telphin.pbx.phone_profiles#module:summary), from a list of entries; the module returns
+    them itself. The P(telphin.pbx.phone_profiles#role) role uses this filter only for an account whose run
+    failed before the module could return a summary (no entries, and why in O(msg)).
 options:
   _input:
-    description: RV(telphin.pbx.phone_properties#module:extensions) of the run, each with C(profile).
+    description:
+      - RV(telphin.pbx.phone_profiles#module:extensions) of a run, counted per their C(profile); C([]) for a
+        run that read nothing.
     type: list
     elements: dict
     required: true
@@ -29,9 +33,9 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Sum up
+- name: The summary of an account whose run failed before the module returned one
   ansible.builtin.set_fact:
-    summary: "{{ result.extensions | telphin.pbx.phone_profile_summary(check_mode=ansible_check_mode) }}"
+    summary: "{{ [] | telphin.pbx.phone_profile_summary(check_mode=ansible_check_mode, msg='the account is unreachable') }}"
 '''
 
 RETURN = r'''
@@ -45,7 +49,7 @@ _value:
 # What the PBX returned stays data: wrap_var keeps Ansible from templating it (on every ansible-core).
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
+from ansible_collections.telphin.pbx.plugins.module_utils.results import summary
 
 
 def phone_profile_summary(entries, check_mode=False, msg=""):

@@ -11,15 +11,19 @@ version_added: 1.1.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
-  - "Used by the P(telphin.pbx.phone_profiles#role) role for the last line of an account's output, such as
+  - "The line the P(telphin.pbx.phone_profiles#role) role prints for each account as its run ends, such as
     C(Audit of 12 extensions (standard, reception): 7 drifting, 0 failed; report reports/phone_profiles_report.md)."
+  - When the summary holds them, it also counts the devices that lost their SIP registration and those whose
+    registration could not be read, and says that the run failed and where its backup is.
 options:
   _input:
-    description: RV(telphin.pbx.phone_profiles#module:summary) of the run.
+    description:
+      - RV(telphin.pbx.phone_profiles#module:summary) of the run (or what
+        P(telphin.pbx.phone_profile_summary#filter) returns for it).
     type: dict
     required: true
   report_path:
-    description: Where the account's report is, to name it.
+    description: Where the account's report is, to name it; empty when none was written (the line says so).
     type: str
     required: true
 '''
@@ -38,7 +42,7 @@ _value:
 
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.telphin.pbx.plugins.module_utils.report import summary_line
+from ansible_collections.telphin.pbx.plugins.module_utils.results import summary_line
 
 
 def phone_profile_summary_line(summary, report_path):

@@ -11,11 +11,13 @@ version_added: 1.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
-  - Used by the P(telphin.pbx.phone_profiles#role) role to publish C(phone_profiles_summary) once for a run
-    over one or many accounts.
+  - The P(telphin.pbx.phone_profiles#role) role publishes its result as the custom stat
+    C(phone_profiles_summary) (an artifact of an AWX job), once for a run over one account or many.
 options:
   _input:
-    description: Account (inventory host) -> its P(telphin.pbx.phone_profile_summary#filter).
+    description:
+      - Account (inventory host) -> its RV(telphin.pbx.phone_profiles#module:summary) (or what
+        P(telphin.pbx.phone_profile_summary#filter) returns for it).
     type: dict
     required: true
 '''
@@ -31,15 +33,17 @@ RETURN = r'''
 _value:
   description:
     - The counts of every account added up (C(extensions), C(drifted), C(changed), C(failed), and per profile
-      in C(profiles)), C(check_mode), each account's own summary in C(accounts), and the accounts whose run
-      failed in C(failed_accounts).
+      in C(profiles)), C(check_mode) (true when any account's run was an audit), each account's own summary
+      in C(accounts), and C(failed_accounts), which maps each account whose run failed to why.
+    - C(registrations_lost) and C(registrations_unchecked) are added up too when an account's summary has
+      them (its run watched the SIP registrations).
   type: dict
 '''
 
 # What the PBX returned stays data: wrap_var keeps Ansible from templating it (on every ansible-core).
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary_total
+from ansible_collections.telphin.pbx.plugins.module_utils.results import summary_total
 
 
 def phone_profile_summary_total(accounts):

@@ -11,8 +11,10 @@ version_added: 2.0.0
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
-  - Used by the P(telphin.pbx.phone_profiles#role) role's C(export) entry point (the playbook
-    C(telphin.pbx.export)) before it reads the account. Returns every problem, each naming the variable.
+  - The play-wide check of the P(telphin.pbx.phone_profiles#role) role's C(export) entry point (the playbook
+    C(telphin.pbx.export)), before any account is read; M(telphin.pbx.phone_profiles) checks its own
+    O(telphin.pbx.phone_profiles#module:export_file) the same way, except for the other accounts, which only the
+    play knows. Returns every problem, each naming the role's variable.
   - An entry of O(skip) that is no property of the phone terminal, with the closest property name.
   - Other accounts of the play whose export file is the same file (O(targets), compared as real paths, so
     C(x.yml), C(./x.yml), its absolute path and a link to it are one file).

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one base of the collection's modules: options in (with the connection's), a client, results out.
 
-A module's ``main()`` reads: options (``ApiModule(spec, ...)``), run (``module.run(work)``), report
-(``module.finish(result)``). Everything that each module would otherwise repeat lives here: the
+A module's ``main()`` reads: options (``ApiModule(spec, ...)``), run (``module.run(work, shape)``), report
+(``module.finish(result, warnings)``). Everything that each module would otherwise repeat lives here: the
 connection options and their checks, the ``parallel`` option, the client, the one way an API error and
 the run's warnings leave the module.
 """
@@ -22,7 +22,8 @@ from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWr
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 
-# How many extensions a module works on at once: the option, its default and its bounds, in one place.
+# How many extensions (or a listing's pages) a module works on at once: the option, its default and its bounds,
+# in one place; the doc fragment telphin.pbx.parallel states them to users (a unit test holds it to these).
 DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
 MAX_PARALLEL = 32
 PARALLEL_OPTION = dict(parallel=dict(type="int", default=DEFAULT_PARALLEL))
@@ -124,8 +125,6 @@ class ApiModule:
             self._problems.append("parallel: must be from 1 to %d, got %d"
                                   % (MAX_PARALLEL, self.params["parallel"]))
         self.client = None
-        # Called with every result the module ends with, before it exits (phone_profiles: its report).
-        self.on_finish = None
 
     def mask_secrets_of(self, data):
         """The long secrets ``data`` gives by field (options of free form, a restore file) masked also as text in
@@ -135,7 +134,8 @@ class ApiModule:
                 self.ansible.no_log_values.add(value)
 
     def input_problems(self, problems=()):
-        """Every problem of the options: the connection's, ``parallel``'s and the module's own."""
+        """Every problem of the options: the connection's, the shared options' (``parallel``, ``registration_wait``,
+        ``backup_options.keep``) and the module's own."""
         return self._problems + list(problems)
 
     def check_input(self, problems=()):
@@ -144,8 +144,10 @@ class ApiModule:
         if problems:
             self.finish(results.invalid_input(problems))
 
-    def run(self, work):
-        """``work(client)`` with a new client; an API error that ends the run becomes the failed result."""
+    def run(self, work, shape, warn=None):
+        """``(result, warnings)`` of ``work(client)`` with a new client: ``shape(value)`` and ``warn(value)`` of what
+        it returns; an API error that ends the run is the failed result (``results.api_error_result``), without
+        warnings. The module ends with them, as with any other result (``finish``)."""
         self.check_input()
         # Imported here, not above: requests takes a tenth of a second or more to import, which a run whose
         # input is refused before any request need not pay.
@@ -159,14 +161,13 @@ class ApiModule:
         # Issued tokens are secrets Ansible does not know of: let it mask them in any output too.
         self.client.redactor.add_sink(self.ansible.no_log_values.add)
         try:
-            return work(self.client)
+            value = work(self.client)
         except ApiError as exc:
-            self.finish(results.api_error_result(exc, self.client))
+            return results.api_error_result(exc, self.client), ()
+        return shape(value), tuple(warn(value)) if warn else ()
 
     def finish(self, result, warnings=()):
         """Hand the result to Ansible: exit, or fail when it says so."""
-        if self.on_finish:
-            result = self.on_finish(result)
         for warning in warnings:
             self.ansible.warn(warning)
         if result.get("failed"):

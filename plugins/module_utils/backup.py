@@ -1,17 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A backup of what a task read, written before its first write, and the restore of one.
+"""The backup files: a backup of what a task read, written before its first write, and read back.
 
 The backup holds every extension of the task as it was read (every field the API returned, secrets
 included; never the write-only ``password``, which the API does not return), in the shape of
-phone_properties_info's ``extensions`` (``results.info_entry``: one reading of an account for the export
+phone_properties_info's ``extensions`` (``entries.info_entry``: one reading of an account for the export
 and the backup), under a header that names the account: the client id from ``/user/`` and the API host.
 It is a vars file whose texts Ansible never templates (``vars_yaml``), readable by its owner only.
 
-A restore reads the file before any request, refuses a file that is not a backup of this collection, and
-one of another account (after ``/user/``), then brings the extensions of the backup back to what it holds
-with the phases of every other run: only the fields that differ now, only on the extensions that differ.
+A restore reads the file here (:func:`read`, before any request: a file that is not a backup of this
+collection is refused) and turns it into the items of a run (:func:`restore_items`); the runner's
+``restore`` refuses a backup of another account (after ``/user/``), then brings the extensions back with the
+phases of every other run: only the fields that differ now, only on the extensions that differ.
 """
 
 from __future__ import annotations
@@ -19,21 +20,18 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import vars_yaml
-from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
-from ansible_collections.telphin.pbx.plugins.module_utils.results import info_entry
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import Run, apply_phone_properties
+from ansible_collections.telphin.pbx.plugins.module_utils.entries import info_entry
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import duplicate_targets, targets_from_params
 
 FORMAT = "telphin.pbx phone properties backup"
 FORMAT_VERSION = 1
 # The collection's version, written into each backup (tests check it against galaxy.yml).
-COLLECTION_VERSION = "1.1.0"
+COLLECTION_VERSION = "2.0.0"
 DEFAULT_DIR = "backups"
 
 
@@ -45,7 +43,8 @@ def _now():
     return datetime.now(timezone.utc)
 
 
-def _account_of(client):
+def account_of(client):
+    """The client id of the credentials (``/user/``): a backup's header names it, a restore compares it."""
     user = client.get_user() or {}
     return user.get("client_id")
 
@@ -62,7 +61,7 @@ class BackupWriter:
     def __call__(self, client, outcomes):
         """``(path, notes)``: the backup of ``outcomes`` (those read), written 0600, and what pruning the older
         ones (``keep``) left undone; BackupError when the backup cannot be written."""
-        client_id = _account_of(client)
+        client_id = account_of(client)
         taken = _now()
         document = {"backup": {"format": FORMAT, "format_version": FORMAT_VERSION,
                                "collection_version": COLLECTION_VERSION, "client_id": client_id,
@@ -279,22 +278,3 @@ def restore_items(document):
             item["reset"] = reset
         items.append(item)
     return items, notes
-
-
-def restore(client, document, parallel, check_mode, backup=None, watch=None):
-    """Bring the account back to the backup: a :class:`Run` (refused for a backup of another account)."""
-    header = document["backup"]
-    try:
-        client_id = _account_of(client)
-    except ApiError as exc:
-        return Run((), refused=("the account could not be read (/user/), so nothing was restored: %s" % exc,))
-    if str(client_id) != str(header.get("client_id")):
-        return Run((), refused=("the backup is of client %s, and these credentials are of client %s: nothing "
-                                "was restored" % (header.get("client_id"), client_id),))
-    items, notes = restore_items(document)
-    targets, problems = targets_from_params({"extensions": items})
-    if problems:
-        return Run((), refused=tuple(problems))
-    run = apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup,
-                                 watch=watch)
-    return replace(run, notes=run.notes + tuple(notes))

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """An account as code: the properties read from every phone -> ``phone_profiles`` and assignments.
 
-Pure functions, no I/O. The input is ``extensions`` of phone_properties_info (``{extension_id, name,
-properties}``); the output, given to the role phone_profiles of the same account, changes nothing:
+Pure functions (the file's I/O is at the end). The input is ``extensions`` of phone_properties_info
+(``{extension_id, name, properties}``); the output, given to the role phone_profiles of the same account,
+changes nothing:
 
 - ``default`` holds the most common value of each exported field (compared as the module compares:
   ``hold_music`` 0 and null are one sound, ``geo_list`` a set of countries), when at least two extensions
@@ -17,8 +18,9 @@ properties}``); the output, given to the role phone_profiles of the same account
 - write-only (``password``) and read-only fields are never exported, secrets only when asked for.
 
 ``export_file`` writes the result as a vars file whose texts Ansible never templates (``vars_yaml``).
-``problems`` is the export's one check before any request (the only I/O here): the options, the accounts
-that would share a file, and the file, which an export replaces only when an earlier export wrote it.
+``problems`` is the export's one check before any request: the options, the accounts that would share a
+file, and the file, which an export replaces only when an earlier export wrote it. ``ExportFile`` writes
+the file from what was read (the I/O here: the check, and the file written at once).
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ import difflib
 import os
 import re
 import stat
+from dataclasses import dataclass
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils.plan import bundle_members
 from ansible_collections.telphin.pbx.plugins.module_utils import report
 from ansible_collections.telphin.pbx.plugins.module_utils import vars_yaml
+from ansible_collections.telphin.pbx.plugins.module_utils.entries import info_entry
 
 
 class _Unmanaged:
@@ -47,6 +51,10 @@ DEFAULT = "default"
 # files it may replace.
 _HEADER = re.compile(r"\A(?:---\r?\n)?# Phone profiles of [^\n]*, exported by telphin\.pbx\.export from its")
 _HEAD_BYTES = 4096
+# How the checks name the export's options: the role's variables (its play-wide check, the filter), or the
+# options of the module phone_profiles. The file's header names the role's, as it names the playbooks.
+ROLE_OPTIONS = "phone_profiles_export_"
+MODULE_OPTIONS = "export_"
 
 
 def _key(fld, value):
@@ -74,16 +82,16 @@ def exported_fields(secrets=False, skip=()):
     return chosen, notes
 
 
-def skip_problems(skip):
+def skip_problems(skip, prefix=ROLE_OPTIONS):
     """Why ``skip`` (phone_profiles_export_skip) cannot be used: each entry that names no field, with the closest."""
     if not isinstance(skip, (list, tuple)):
-        return ["phone_profiles_export_skip: must be a list of field names, got %s" % type(skip).__name__]
+        return ["%sskip: must be a list of field names, got %s" % (prefix, type(skip).__name__)]
     problems = []
     for index, name in enumerate(skip):
         if not isinstance(name, str) or name not in F.FIELDS_BY_NAME:
             close = difflib.get_close_matches(str(name), list(F.FIELDS_BY_NAME), n=1, cutoff=0.6)
-            problems.append("phone_profiles_export_skip[%d]: %r is not a property of the phone terminal%s"
-                            % (index, name, "; did you mean %s?" % close[0] if close else ""))
+            problems.append("%sskip[%d]: %r is not a property of the phone terminal%s"
+                            % (prefix, index, name, "; did you mean %s?" % close[0] if close else ""))
     return problems
 
 
@@ -324,11 +332,11 @@ def shared_file_problems(account, targets):
             "give each account its own (a host variable)" % (targets[account], len(sharing), ", ".join(sharing))]
 
 
-def file_problems(path, force=False):
+def file_problems(path, force=False, prefix=ROLE_OPTIONS):
     """Why the export must not write ``path`` (its folder is made when missing); empty when it may: no file
     there, or an earlier export (any regular file with ``force``); never a link, nor a file it cannot read."""
-    where = "phone_profiles_export_file: %s" % path
-    problems = report.folder_problems(os.path.dirname(path) or ".", option="phone_profiles_export_file")
+    where = "%sfile: %s" % (prefix, path)
+    problems = report.folder_problems(os.path.dirname(path) or ".", option=prefix + "file")
     if problems:
         return problems
     try:
@@ -350,11 +358,51 @@ def file_problems(path, force=False):
     if force or is_export(head):
         return []
     return ["%s exists and is not an earlier export (its first line is not an export's header): an export "
-            "replaces only those. Name another file, or set phone_profiles_export_force: true to replace it" % where]
+            "replaces only those. Name another file, or set %sforce: true to replace it" % (where, prefix)]
 
 
-def problems(path, account="localhost", targets=None, skip=(), force=False):
+def problems(path, account="localhost", targets=None, skip=(), force=False, prefix=ROLE_OPTIONS):
     """Every reason the export of ``account`` to ``path`` must not start, before any request; the file's are
-    looked at (and its folder made) only when the options and the other accounts leave none."""
-    found = skip_problems(skip) + shared_file_problems(account, targets or {account: os.path.realpath(path)})
-    return found or file_problems(path, force)
+    looked at (and its folder made) only when the options and the other accounts leave none. ``targets``
+    (every account's file, which only the role's play-wide check knows) names accounts that share a file."""
+    found = skip_problems(skip, prefix) + shared_file_problems(account, targets or {account: os.path.realpath(path)})
+    return found or file_problems(path, force, prefix)
+
+
+def _text_of(path):
+    """The text of the file at ``path`` (never through a link), or None."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as existing:
+        return existing.read().decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """The export of one account to ``path`` (phone_profiles' export_file), checked before any request by
+    ``problems``; ``account`` names it in the header."""
+
+    path: str
+    account: str = "the account"
+    secrets: bool = False
+    skip: tuple = ()
+    group_min: int = 3
+
+    def write(self, outcomes):
+        """Export what was read (the runner's outcomes) and write the file at once, readable by its owner only
+        when it holds secrets: ``{path, changed, extensions, profiles, assignments, notes}``, or ``{path, msg}``
+        when it could not be written. ``changed``: its text is not what it was."""
+        extensions = [info_entry(outcome, self.secrets) for outcome in outcomes]
+        exported = export_profiles(extensions, self.secrets, self.skip, self.group_min)
+        text = export_file(exported, self.account, os.path.basename(self.path), self.secrets)
+        changed = _text_of(self.path) != text
+        try:
+            report.replace_file(self.path, text, 0o600 if self.secrets else 0o644)
+        except OSError as exc:
+            return dict(path=self.path, msg="%sfile: the export could not be written to %s: %s"
+                        % (MODULE_OPTIONS, self.path, exc.strerror or exc))
+        return dict(path=self.path, changed=changed, extensions=exported["extensions"],
+                    profiles=list(exported["phone_profiles"]), assignments=len(exported["phone_profile_assignments"]),
+                    notes=exported["notes"])

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The account's extensions, as one listing returns them: looked up by id, full name or number.
 
-The modules and the role's profiles find extensions here and nowhere else. Pure: no I/O.
+The modules, phone_profiles' assignments too, find extensions here and nowhere else. Pure: no I/O.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
-from ansible_collections.telphin.pbx.plugins.module_utils.registrations import read_registrations
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import read_registrations
 
 # The fields whose change decides how a device registers.
 REGISTRATION_FIELDS = ("auth_type", "password", "static_reg_address", "network_permission_group_id",

@@ -2,14 +2,15 @@
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """SIP registrations of phone extensions: the answers of ``GET /extension/{id}/registration/`` read and made
-one shape, in parallel, and what module registration_info returns.
+one shape, device models, and the options of module registration_info.
 
 The vendor's page ("Internal Number Registration", tests/simulator/README.md quotes it) documents RegInfo
 ``{"registered", "extension_id", "registrations"}``; ``registered`` is true "if there are active
 registrations", and when it is false ``registrations`` holds "the last (already expired)" ones. A
 registration holds ``device`` (typed ``object``, "Device Name (User Agent)", a string in the page's example),
 ``real_address``, ``contact_address``, ``expires`` and ``registration_id``. :func:`normalize` turns any
-answer into that shape without raising; :func:`read_registrations` reads many extensions, one GET each.
+answer into that shape without raising; ``runner.read_registrations`` reads many extensions, one GET each
+(``runner.read_info``: registration_info's reads), and ``results.registration_info_result`` shapes its result.
 
 ``expires`` is passed on as the API gives it, because the page allows two readings that a client cannot tell
 apart from one value with certainty: its table says "the date (UTC) after which the registration will be
@@ -33,13 +34,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping, Optional
 
-from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import run_each
-from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME, Target, resolve
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME
 
 # The fields of one registration, in the order of the vendor's example.
 REGISTRATION_KEYS = ("device", "real_address", "contact_address", "expires", "registration_id")
@@ -47,7 +46,6 @@ REGISTRATION_KEYS = ("device", "real_address", "contact_address", "expires", "re
 USER_AGENT_KEYS = ("user_agent", "userAgent", "user-agent", "useragent", "UserAgent", "ua", "agent", "name",
                    "model", "device")
 NO_USER_AGENT = "(no user agent)"
-NAMES_IN_A_MESSAGE = 20
 
 # A firmware version: digits with at least one dot, perhaps after up to three letters (v2.1, rv2.10.19.5),
 # following a space, a slash or a hyphen.
@@ -172,41 +170,7 @@ def device_counts(normalized_list):
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-# ---- the reading phase ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Read:
-    """One extension's read, in the shape ``runner.run_each`` works on (``failed``, ``msg``)."""
-
-    extension_id: str
-    info: Optional[Mapping] = None
-    failed: bool = False
-    msg: str = ""
-
-
-def read_registrations(client, extension_ids, parallel, optional=False):
-    """``GET /extension/{id}/registration/`` of each extension, ``parallel`` at a time: ``(by_id, failures)``.
-
-    ``by_id``: ``{extension id (str): normalized answer}``; ``failures``: ``{extension id (str): why}``, both
-    in the order of ``extension_ids`` (an id given twice is read once). The reads go through the runner's
-    ``run_each``, so they stop as every other phase does: a failure of one extension does not stop the
-    others; a task-wide error (credentials refused, access level, rate limit, the API unreachable) stops the
-    rest, which fail with ``runner.NOT_ATTEMPTED`` instead of sending requests bound to fail. ``optional``
-    (the registration watch of a change): a time-out never counts toward the outage breaker.
-    """
-    ids = list(dict.fromkeys(str(extension_id) for extension_id in extension_ids))
-
-    def read(one):
-        answer = client.get_registration(one.extension_id, optional=optional)
-        return replace(one, info=normalize(answer, one.extension_id))
-
-    done, _stopped = run_each(tuple(_Read(extension_id) for extension_id in ids), read, parallel)
-    by_id = {one.extension_id: one.info for one in done if not one.failed}
-    failures = {one.extension_id: one.msg for one in done if one.failed}
-    return by_id, failures
-
-
-# ---- module registration_info: options -> extensions -> reads -> result ---------------------------------
+# ---- module registration_info: its options and what it read (``runner.read_info`` reads) -----------------
 
 @dataclass(frozen=True)
 class Wanted:
@@ -295,78 +259,3 @@ def _wanted_item(index, item, problems):
     problems.append("%s: must be an extension id (an integer), a number such as \"100\" or a full name such as "
                     "\"000*100\", got %r" % (option, item))
     return None
-
-
-def read_info(client, query, parallel):
-    """The work of registration_info: the extensions (one listing when names or the whole account need
-    it), one GET of the registrations each, the filters. An :class:`Info`; a problem that only the listing
-    shows (a name that names nothing, a queue) refuses the task before any registration is read."""
-    if query.wanted is None:
-        listed = client.list_extensions(ME, type="phone", **query.filters)
-        targets, refused = [(str(ext.get("id")), ext.get("name")) for ext in listed if is_phone(ext)], []
-    elif any(w.extension_id is None for w in query.wanted):
-        targets, refused = _resolve(query.wanted, ExtensionDirectory(client.list_extensions(ME)))
-    else:
-        targets, refused = [(w.extension_id, None) for w in query.wanted], []
-    if refused:
-        return Info(refused=tuple(refused))
-    targets = _once(targets)
-    by_id, failures = read_registrations(client, [extension_id for extension_id, _name in targets], parallel)
-    entries = tuple(_entry(by_id[extension_id], name) for extension_id, name in targets if extension_id in by_id)
-    return Info(targets=targets, entries=tuple(e for e in entries if query.keeps(e)),
-                failures=MappingProxyType(failures), checked=len(by_id))
-
-
-def _once(targets):
-    """The targets with an extension named twice read once, where it was first named."""
-    seen = {}
-    for extension_id, name in targets:
-        seen.setdefault(extension_id, (extension_id, name))
-    return tuple(seen.values())
-
-
-def _resolve(wanted, directory):
-    """``(targets, problems)``: each wanted extension found in the listing as ``(id, name)``, the names
-    resolved and refused (none such, ambiguous, not a phone) as phone_properties resolves them."""
-    given = [Target(index=None if w.option in ("extension_id", "extension_name") else index, given=str(w.given),
-                    extension_id=w.extension_id, ids=w.ids) for index, w in enumerate(wanted)]
-    resolved, problems = resolve(given, directory, holding="SIP registrations")
-    return [(t.extension_id, t.name) for t in resolved], problems
-
-
-def _entry(info, name):
-    return {"extension_id": info["extension_id"], "name": name, "registered": info["registered"],
-            "registrations": info["registrations"]}
-
-
-def info_result(info, common):
-    """The result of registration_info over ``common`` (``changed``, ``rate_limit`` and ``stats`` with the
-    requests, as results.py shapes every module's): ``extensions``, ``devices``, counts, failures."""
-    result = dict(common)
-    result.update(extensions=list(info.entries), devices=device_counts(info.entries))
-    result["stats"] = dict(targets=len(info.targets), checked=info.checked, failed=len(info.failures),
-                           returned=len(info.entries), **common.get("stats", {}))
-    if info.refused:
-        result.update(failed=True, problems=list(info.refused),
-                      msg="No registration was read: " + "; ".join(info.refused))
-    elif info.failures:
-        result.update(failed=True, msg=failure_message(info))
-    return result
-
-
-def failure_message(info):
-    """One message naming every extension that could not be read and why, each reason said once."""
-    titles = {extension_id: ("%s (id %s)" % (name, extension_id) if name else "id %s" % extension_id)
-              for extension_id, name in info.targets}
-    by_reason = {}
-    for extension_id, reason in info.failures.items():
-        by_reason.setdefault(reason, []).append(titles.get(extension_id, "id %s" % extension_id))
-    if len(info.targets) == 1:
-        return "%s: %s" % (by_reason[next(iter(by_reason))][0], next(iter(by_reason)))
-    parts = []
-    for reason, names in by_reason.items():
-        shown = ", ".join(names[:NAMES_IN_A_MESSAGE])
-        if len(names) > NAMES_IN_A_MESSAGE:
-            shown += " and %d more" % (len(names) - NAMES_IN_A_MESSAGE)
-        parts.append("%s: %s" % (shown, reason))
-    return "%d of %d extensions could not be read: %s" % (len(info.failures), len(info.targets), "; ".join(parts))

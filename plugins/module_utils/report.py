@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The report of one account's run of phone_profiles, its files, and its one-line summary.
+"""The report of one account's run of phone_profiles, and its files (its one-line summary: ``results.summary_line``).
 
 ``report`` is ``{check_mode, failed, msg, summary, stats, extensions, backup_path}`` (``results.
 phone_profiles_report`` makes it from the module's result). Texts are written as they are (UTF-8, never
 ``\\u`` escapes); in the Markdown tables a text can neither break a row nor become markup. The rendering is
-pure; ``folder_problems`` and ``write`` are the only I/O, and the module calls them (the check before any
-request, the write as it ends).
+pure; ``folder_problems``, ``write`` and ``replace_file`` (also the export's) are the only I/O, and the module calls
+them (the check before any request, the write as it ends).
 """
 
 from __future__ import annotations
@@ -110,37 +110,6 @@ def _what_ran(report, entries):
     return "Audit (check mode): nothing was written." if report.get("check_mode") else "Applied."
 
 
-def summary_line(summary, report_path):
-    """What the play says of one account's run, in one line."""
-    profiles = summary.get("profiles") or {}
-    if summary.get("msg") and not summary.get("extensions"):
-        return "Nothing was read or written: the run failed (below); %s" % _report_said(report_path)
-    counts = ("%d drifting" % summary.get("drifted", 0) if summary.get("check_mode") else
-              "%d drifted, %d written" % (summary.get("drifted", 0), summary.get("changed", 0)))
-    return "%s of %d extensions%s: %s, %d failed%s%s; %s%s" % (
-        "Audit" if summary.get("check_mode") else "Run", summary.get("extensions", 0),
-        " (%s)" % ", ".join(profiles) if profiles else "", counts, summary.get("failed", 0),
-        _registrations_said(summary), "; the run failed (below)" if summary.get("msg") else "",
-        _report_said(report_path),
-        "; backup %s" % summary["backup_path"] if summary.get("backup_path") else "")
-
-
-def _report_said(report_path):
-    # Empty when the report could not be written (the run's message says why).
-    return "report %s" % report_path if report_path else "no report was written"
-
-
-def _registrations_said(summary):
-    """The registration watch's counts for the summary line, when there is something to say."""
-    said = ""
-    if summary.get("registrations_lost"):
-        said += ", %d lost their SIP registration" % summary["registrations_lost"]
-    if summary.get("registrations_unchecked"):
-        said += "; WARNING: the SIP registrations of %d could not be read (see the report)" \
-            % summary["registrations_unchecked"]
-    return said
-
-
 def folder_problems(dir_path, option="report_dir"):
     """Why a file cannot be written to ``dir_path`` (made when missing), naming the option; empty when it can."""
     if os.path.exists(dir_path) and not os.path.isdir(dir_path):
@@ -159,13 +128,20 @@ def write(dir_path, report, account=""):
     never sees half a file); the path of the Markdown one. OSError when a file cannot be written."""
     texts = {"json": as_json(report), "md": as_markdown(report, account)}
     for kind, name in FILES.items():
-        descriptor, temporary = tempfile.mkstemp(dir=dir_path, prefix=".%s." % name)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-                out.write(texts[kind])
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, os.path.join(dir_path, name))
-        except OSError:
-            os.unlink(temporary)
-            raise
+        replace_file(os.path.join(dir_path, name), texts[kind])
     return os.path.join(dir_path, FILES["md"])
+
+
+def replace_file(path, text, mode=0o644):
+    """Write ``text`` to ``path`` at once: a new file beside it (made readable by its owner only), renamed over
+    it, so a reader never sees half a file and a link there is replaced, never written through. OSError when
+    it cannot be written."""
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".%s." % os.path.basename(path))
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError:
+        os.unlink(temporary)
+        raise

@@ -2,7 +2,7 @@
 # Copyright: telphin.pbx contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that shapes what the modules return: entries, drift and diff, stats, failure messages,
-and the warnings of a run.
+the warnings of a run, registration_info's result, and the profiles' summary (of a run, a play, one line).
 
 Pure functions from a :class:`~.runner.Run` (or a listing) and the client's counters to the result dict a
 module hands to Ansible. Secrets are masked here, on the way out.
@@ -14,7 +14,8 @@ import re
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
-from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary
+from ansible_collections.telphin.pbx.plugins.module_utils.entries import info_entry
+from ansible_collections.telphin.pbx.plugins.module_utils.registrations import device_counts
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import budget_shortfall_text
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import as_id
 
@@ -60,14 +61,6 @@ def entry(outcome):
     if outcome.registration is not None:
         result["registration"] = dict(outcome.registration)
     return result
-
-
-def info_entry(outcome, show_secrets=False):
-    """One element of ``extensions`` in the result of phone_properties_info."""
-    target = outcome.target
-    return dict(extension_id=as_id(target.extension_id), name=target.name,
-                label=(outcome.current or {}).get("label", target.label),
-                properties=F.mask(dict(outcome.current), show_secrets))
 
 
 def stats(client, outcomes=None):
@@ -158,19 +151,34 @@ def _bundle_warning(outcome):
 
 
 def failure_message(run):
-    """One message naming every failed extension and why, each reason said once, or None."""
-    outcomes = run.outcomes
-    failed = [o for o in outcomes if o.failed]
+    """One message naming every failed extension of a :class:`~.runner.Run` and why, each reason said once,
+    or None."""
+    failed = [(o.target.title, o.msg) for o in run.outcomes if o.failed]
     if not failed:
         return None
-    if len(outcomes) == 1:
-        return "%s: %s" % (failed[0].target.title, failed[0].msg)
+    return _failures_said(failed, len(run.outcomes), "failed", run.stopped)
+
+
+def registration_failure_message(info):
+    """One message naming every extension of a ``registrations.Info`` that could not be read and why."""
+    titles = {extension_id: ("%s (id %s)" % (name, extension_id) if name else "id %s" % extension_id)
+              for extension_id, name in info.targets}
+    failed = [(titles.get(extension_id, "id %s" % extension_id), reason)
+              for extension_id, reason in info.failures.items()]
+    return _failures_said(failed, len(info.targets), "could not be read")
+
+
+def _failures_said(failed, total, what, stopped=None):
+    """``failed``, ``(title, reason)`` of ``total`` extensions, in one message: the one extension and why, or
+    the count and each reason once with the extensions it failed."""
+    if total == 1:
+        return "%s: %s" % failed[0]
     by_reason = {}
-    for outcome in failed:
-        by_reason.setdefault(outcome.msg, []).append(outcome.target.title)
-    head = "%d of %d extensions failed" % (len(failed), len(outcomes))
-    if run.stopped:
-        head += "; the task stopped after an error that every request would meet: %s" % run.stopped
+    for title, reason in failed:
+        by_reason.setdefault(reason, []).append(title)
+    head = "%d of %d extensions %s" % (len(failed), total, what)
+    if stopped:
+        head += "; the task stopped after an error that every request would meet: %s" % stopped
     return head + ": " + "; ".join("%s: %s" % (_names(titles), reason) for reason, titles in by_reason.items())
 
 
@@ -252,22 +260,31 @@ def phone_profiles_result(run, client, params, check_mode, diff_mode):
     return result
 
 
-def phone_profiles_refusal(problems, check_mode):
-    """The result of phone_profiles when its input is refused before any request, with its summary."""
-    result = invalid_input(problems)
-    result["summary"] = summary([], check_mode, result["msg"])
-    return result
+def phone_profiles_export_result(run, client, written):
+    """The result of phone_profiles' export (export_file): the file and what it holds (``export.ExportFile``
+    wrote it), or why it was not written. ``changed``: the file's text changed; the PBX only was read."""
+    result = dict(_common(client), stats=stats(client, run.outcomes))
+    if written is None:
+        return dict(result, failed=True, msg=failure_message(run) + "; the export file was not written")
+    if "msg" in written:
+        return dict(result, failed=True, msg=written["msg"])
+    held = {name: written[name] for name in ("extensions", "profiles", "assignments", "notes")}
+    return dict(result, changed=written["changed"], export_path=written["path"], export=held, msg=(
+        "Exported %d phone extensions as %d profiles (%s) and %d assignments to %s. Not exported: %s." % (
+            held["extensions"], len(held["profiles"]), ", ".join(held["profiles"]), held["assignments"],
+            written["path"], "; ".join(held["notes"]))))
 
 
 def phone_profiles_failed_before(why, report_problems, check_mode):
     """The result of phone_profiles asked only for the report of a run that failed before it ran (``why``): the
     report says so; ``report_problems`` say why that report cannot be written either."""
     msg = why + ("; the report could not be written: %s" % "; ".join(report_problems) if report_problems else "")
-    return dict(failed=True, changed=False, msg=msg, summary=summary([], check_mode, msg))
+    return phone_profiles_ended(dict(failed=True, changed=False, msg=msg), check_mode)
 
 
 def phone_profiles_ended(result, check_mode):
-    """Any result phone_profiles ends with, with its summary: also one that ended on an API error."""
+    """Any result phone_profiles ends with, with its summary: also a refusal of its input, or one that ended
+    on an API error."""
     if "summary" in result:
         return result
     return dict(result, summary=summary(result.get("extensions", []), check_mode, result.get("msg", "")))
@@ -296,6 +313,84 @@ def _profiles_invocation(params):
     return params
 
 
+# ---- the profiles' summary: of one account's run, of the accounts of a play, in one line -------------------
+
+COUNTS = ("extensions", "drifted", "changed", "failed")
+
+
+def summary(entries, check_mode, msg=""):
+    """The counts of one account's run from the ``extensions`` of phone_properties, in all and per profile.
+
+    ``drifted``: extensions whose fields differed from their profile; ``changed``: those written (none in
+    check mode); ``failed``: those that failed. ``msg`` says why the run failed, empty when it did not.
+    """
+    profiles = {}
+    for item in entries or []:
+        counts = profiles.setdefault(item.get("profile") or "", dict.fromkeys(COUNTS, 0))
+        counts["extensions"] += 1
+        counts["drifted"] += 1 if item.get("changes") else 0
+        counts["changed"] += 1 if item.get("changed") and not check_mode else 0
+        counts["failed"] += 1 if item.get("failed") else 0
+    result = {name: sum(c[name] for c in profiles.values()) for name in COUNTS}
+    result.update(check_mode=bool(check_mode), profiles=profiles, msg=msg or "")
+    return result
+
+
+def summary_total(accounts):
+    """The run over several accounts: ``accounts`` maps an account to its :func:`summary`.
+
+    ``failed_accounts`` maps each account whose run failed to why (a dict: ``in`` and ``length`` work on it
+    as on the list of names it was before 1.1.0).
+    """
+    total = dict.fromkeys(COUNTS, 0)
+    profiles = {}
+    for account in accounts.values():
+        for name in COUNTS:
+            total[name] += account.get(name, 0)
+        for profile, counts in account.get("profiles", {}).items():
+            into = profiles.setdefault(profile, dict.fromkeys(COUNTS, 0))
+            for name in COUNTS:
+                into[name] += counts.get(name, 0)
+    for name in ("registrations_lost", "registrations_unchecked"):  # counted when an account watched them
+        if any(name in a for a in accounts.values()):
+            total[name] = sum(a.get(name, 0) for a in accounts.values())
+    total.update(check_mode=any(a.get("check_mode") for a in accounts.values()), profiles=profiles,
+                 accounts=dict(accounts),
+                 failed_accounts={name: a["msg"] for name, a in accounts.items() if a.get("msg")})
+    return total
+
+
+def summary_line(account, report_path):
+    """What the play says of one account's run (``account``: its :func:`summary`), in one line."""
+    profiles = account.get("profiles") or {}
+    if account.get("msg") and not account.get("extensions"):
+        return "Nothing was read or written: the run failed (below); %s" % _report_said(report_path)
+    counts = ("%d drifting" % account.get("drifted", 0) if account.get("check_mode") else
+              "%d drifted, %d written" % (account.get("drifted", 0), account.get("changed", 0)))
+    return "%s of %d extensions%s: %s, %d failed%s%s; %s%s" % (
+        "Audit" if account.get("check_mode") else "Run", account.get("extensions", 0),
+        " (%s)" % ", ".join(profiles) if profiles else "", counts, account.get("failed", 0),
+        _registrations_said(account), "; the run failed (below)" if account.get("msg") else "",
+        _report_said(report_path),
+        "; backup %s" % account["backup_path"] if account.get("backup_path") else "")
+
+
+def _report_said(report_path):
+    # Empty when the report could not be written (the run's message says why).
+    return "report %s" % report_path if report_path else "no report was written"
+
+
+def _registrations_said(account):
+    """The registration watch's counts for the summary line, when there is something to say."""
+    said = ""
+    if account.get("registrations_lost"):
+        said += ", %d lost their SIP registration" % account["registrations_lost"]
+    if account.get("registrations_unchecked"):
+        said += "; WARNING: the SIP registrations of %d could not be read (see the report)" \
+            % account["registrations_unchecked"]
+    return said
+
+
 def _single(outcome, diff_mode):
     target = outcome.target
     result = dict(extension_id=as_id(target.extension_id), changes=list(outcome.changes))
@@ -317,6 +412,22 @@ def phone_properties_info_result(run, client, show_secrets):
         result.update(failed=True, problems=list(run.refused), msg="; ".join(run.refused))
     elif failure_message(run):
         result.update(failed=True, msg=failure_message(run))
+    return result
+
+
+def registration_info_result(info, common):
+    """The result of registration_info (a ``registrations.Info``) over ``common`` (``changed``, ``rate_limit`` and
+    ``stats`` with the requests, as :func:`api_info_result` shapes them): ``extensions``, ``devices``, counts,
+    failures."""
+    result = dict(common)
+    result.update(extensions=list(info.entries), devices=device_counts(info.entries))
+    result["stats"] = dict(targets=len(info.targets), checked=info.checked, failed=len(info.failures),
+                           returned=len(info.entries), **common.get("stats", {}))
+    if info.refused:
+        result.update(failed=True, problems=list(info.refused),
+                      msg="No registration was read: " + "; ".join(info.refused))
+    elif info.failures:
+        result.update(failed=True, msg=registration_failure_message(info))
     return result
 
 

@@ -3,6 +3,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Many targets in parallel: resolve names, GET each, plan, check the whole plan, then PUT where needed.
 
+Every driver of a run is here, and every one sends its requests through :func:`run_each` (one thread pool,
+one stop rule, one ``NOT_ATTEMPTED``): :func:`apply_phone_properties`, :func:`apply_profiles`,
+:func:`restore`, :func:`read_phone_properties` (and the export's :func:`export_account`), and the SIP
+registration reads (:func:`read_registrations`; registration_info's :func:`read_info`).
+
 Each phase takes frozen values and returns new ones; the result of a run is one immutable
 :class:`Outcome` per target, in input order, and a :class:`Run` that holds them with what the user should
 be warned of (as facts: ``results.warnings`` words them) and, when the plan as a whole could not go
@@ -20,9 +25,11 @@ from types import MappingProxyType
 from typing import Mapping, Optional
 
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
+from ansible_collections.telphin.pbx.plugins.module_utils.backup import account_of, restore_items
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, plan_profiles
+from ansible_collections.telphin.pbx.plugins.module_utils.registrations import Info, normalize
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
     ME, Target, duplicate_targets, needs_listing, resolve, targets_from_params)
 
@@ -142,6 +149,16 @@ def read_phone_properties(client, targets, parallel=1, **filters):
     return Run(outcomes, stopped=stopped)
 
 
+def export_account(client, write, parallel=1):
+    """Read every phone extension of the account, then ``write(outcomes)`` (phone_profiles' export file) once
+    every read succeeded: ``(run, what write returned)``, or ``(run, None)`` when a read failed (a file
+    written from a part of the account would say the rest has no phones)."""
+    run = read_phone_properties(client, (), parallel)
+    if any(outcome.failed for outcome in run.outcomes):
+        return run, None
+    return run, write(run.outcomes)
+
+
 def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_partial=False,
                            backup=None, watch=None):
     """Bring every target's managed fields to their desired values: a :class:`Run`.
@@ -227,6 +244,26 @@ def apply_profiles(client, profiles, assignments, parallel=1, check_mode=False, 
                                   watch=watch)
 
 
+def restore(client, document, parallel, check_mode, backup=None, watch=None):
+    """Bring the account back to a backup (``document``, as ``backup.read`` read it): a :class:`Run` of the
+    phases above over the extensions it holds, refused for a backup of another account."""
+    header = document["backup"]
+    try:
+        client_id = account_of(client)
+    except ApiError as exc:
+        return Run((), refused=("the account could not be read (/user/), so nothing was restored: %s" % exc,))
+    if str(client_id) != str(header.get("client_id")):
+        return Run((), refused=("the backup is of client %s, and these credentials are of client %s: nothing "
+                                "was restored" % (header.get("client_id"), client_id),))
+    items, notes = restore_items(document)
+    targets, problems = targets_from_params({"extensions": items})
+    if problems:
+        return Run((), refused=tuple(problems))
+    run = apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup,
+                                 watch=watch)
+    return replace(run, notes=run.notes + tuple(notes))
+
+
 def _write(client, outcomes, parallel, check_mode, stopped):
     """The writes of a sound plan: PUT each outcome with changes (or predict it, in check mode).
 
@@ -303,3 +340,79 @@ def budget_shortfall_text(shortfall):
     """Why the API's hourly budget cannot cover the writes: the refusal's words, and the warning's (results)."""
     return ("the plan needs %d write requests but only %d remain of the API's hourly budget (it resets in %s s)"
             % (shortfall["writes"], shortfall["remaining"], shortfall["reset"]))
+
+
+# ---- the SIP registrations: their reads, and registration_info's -------------------------------------------
+
+@dataclass(frozen=True)
+class _Read:
+    """One extension's read of its registrations, in the shape :func:`run_each` works on (``failed``, ``msg``)."""
+
+    extension_id: str
+    info: Optional[Mapping] = None
+    failed: bool = False
+    msg: str = ""
+
+
+def read_registrations(client, extension_ids, parallel, optional=False):
+    """``GET /extension/{id}/registration/`` of each extension, ``parallel`` at a time: ``(by_id, failures)``.
+
+    ``by_id``: ``{extension id (str): normalized answer}``; ``failures``: ``{extension id (str): why}``, both
+    in the order of ``extension_ids`` (an id given twice is read once). The reads go through
+    :func:`run_each`, so they stop as every other phase does: a failure of one extension does not stop the
+    others; a task-wide error (credentials refused, access level, rate limit, the API unreachable) stops the
+    rest, which fail with ``NOT_ATTEMPTED`` instead of sending requests bound to fail. ``optional``
+    (the registration watch of a change): a time-out never counts toward the outage breaker.
+    """
+    ids = list(dict.fromkeys(str(extension_id) for extension_id in extension_ids))
+
+    def read(one):
+        answer = client.get_registration(one.extension_id, optional=optional)
+        return replace(one, info=normalize(answer, one.extension_id))
+
+    done, _stopped = run_each(tuple(_Read(extension_id) for extension_id in ids), read, parallel)
+    by_id = {one.extension_id: one.info for one in done if not one.failed}
+    failures = {one.extension_id: one.msg for one in done if one.failed}
+    return by_id, failures
+
+
+def read_info(client, query, parallel):
+    """The work of registration_info: the extensions (one listing when names or the whole account need
+    it), one GET of the registrations each, the filters. A ``registrations.Info``; a problem that only the listing
+    shows (a name that names nothing, a queue) refuses the task before any registration is read."""
+    if query.wanted is None:
+        listed = client.list_extensions(ME, type="phone", **query.filters)
+        targets, refused = [(str(ext.get("id")), ext.get("name")) for ext in listed if is_phone(ext)], []
+    elif any(w.extension_id is None for w in query.wanted):
+        targets, refused = _resolve(query.wanted, ExtensionDirectory(client.list_extensions(ME)))
+    else:
+        targets, refused = [(w.extension_id, None) for w in query.wanted], []
+    if refused:
+        return Info(refused=tuple(refused))
+    targets = _once(targets)
+    by_id, failures = read_registrations(client, [extension_id for extension_id, _name in targets], parallel)
+    entries = tuple(_entry(by_id[extension_id], name) for extension_id, name in targets if extension_id in by_id)
+    return Info(targets=targets, entries=tuple(e for e in entries if query.keeps(e)),
+                failures=MappingProxyType(failures), checked=len(by_id))
+
+
+def _once(targets):
+    """The targets with an extension named twice read once, where it was first named."""
+    seen = {}
+    for extension_id, name in targets:
+        seen.setdefault(extension_id, (extension_id, name))
+    return tuple(seen.values())
+
+
+def _resolve(wanted, directory):
+    """``(targets, problems)``: each wanted extension found in the listing as ``(id, name)``, the names
+    resolved and refused (none such, ambiguous, not a phone) as phone_properties resolves them."""
+    given = [Target(index=None if w.option in ("extension_id", "extension_name") else index, given=str(w.given),
+                    extension_id=w.extension_id, ids=w.ids) for index, w in enumerate(wanted)]
+    resolved, problems = resolve(given, directory, holding="SIP registrations")
+    return [(t.extension_id, t.name) for t in resolved], problems
+
+
+def _entry(info, name):
+    return {"extension_id": info["extension_id"], "name": name, "registered": info["registered"],
+            "registrations": info["registrations"]}

@@ -30,7 +30,7 @@ class Target:
     extension_id: Optional[str] = None  # str, so that "@me" fits too; None until a name is resolved
     name: Optional[str] = None
     label: Optional[str] = None
-    profile: Optional[str] = None  # the role's profile that set the values, for messages and reports
+    profile: Optional[str] = None  # the profile (module phone_profiles) that set the values, for messages, reports
     ids: bool = False  # ``given`` may be an id as well as a number (registration_info's extensions: "1001")
     desired: Mapping = field(default_factory=dict, compare=False)
 

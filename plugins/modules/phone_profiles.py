@@ -32,6 +32,7 @@ author:
 extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
+  - telphin.pbx.parallel
   - telphin.pbx.backup
   - telphin.pbx.registrations
 attributes:
@@ -62,11 +63,6 @@ options:
     type: list
     elements: dict
     default: []
-  parallel:
-    description:
-      - How many extensions are worked on at once, 1 to 32; all share one token and one connection pool.
-    type: int
-    default: 16
   report_dir:
     description:
       - Write the report of the run, C(phone_profiles_report.json) and C(phone_profiles_report.md), to this
@@ -82,7 +78,9 @@ options:
       - Unset, no report is written.
     type: path
   report_account:
-    description: The account's name in the title of the Markdown report; empty for none.
+    description:
+      - The account's name in the title of the Markdown report, and in the header of the export file
+        (O(export_file)); empty for none (the export's header then says C(the account)).
     type: str
     default: ""
   allow_empty:
@@ -101,6 +99,63 @@ options:
       - The role P(telphin.pbx.phone_profiles#role) uses it when a task of the account fails before this
         module's report is written.
     type: str
+    version_added: 2.0.0
+  export_file:
+    description:
+      - Write the account as code to this YAML file, on the host that runs the module (the controller, for a
+        play on C(localhost) or a local connection), instead of applying profiles. Every phone extension is
+        read once and written as C(phone_profiles) and C(phone_profile_assignments) that, applied to the same
+        account (this module, the role P(telphin.pbx.phone_profiles#role)), change nothing. RV(export) says
+        what the file holds, RV(export_path) where it is.
+      - The profile C(default) holds the most common value of each field (when at least two extensions share
+        it). Extensions that share the same differences from it (at least O(export_group_min)) take a profile
+        of their own that extends it. What else differs for one extension is in its assignment's
+        C(overrides).
+      - Not exported, and listed in the file's header. The write-only C(password), fields the API's answers
+        leave out, secrets unless O(export_secrets), and the fields of O(export_skip). For one extension, a
+        value the field table refuses, or a synchronized value of a bundle member that differs from its
+        main's (a bundle conflict otherwise), is left unmanaged (C(null) in its overrides).
+      - Every text is tagged C(!unsafe), so that Ansible reads the file back as data and never runs a text
+        read from the PBX as a template.
+      - Checked before any request, and its folder made when missing. An existing file is replaced only when an
+        earlier export wrote it (its first line is the header an export writes), unless O(export_force); a
+        symbolic link, a folder and a file that cannot be read never are. The file is replaced at once (a new
+        file renamed over it, never written through a link), also in check mode, which writes nothing to the
+        PBX. No file is written when a phone could not be read.
+      - A relative path is taken like O(report_dir)'s; C(~) is expanded.
+      - An export only reads, so O(profiles), O(assignments) and O(report_dir) are refused with it; without
+        them it is no empty run (O(allow_empty) is not needed).
+      - The role's C(export) entry point (the playbook C(telphin.pbx.export)) runs it.
+    type: path
+    version_added: 2.0.0
+  export_force:
+    description:
+      - Replace O(export_file) also when it is not an earlier export (a file of your own, such as hand-written
+        profiles). Never a symbolic link, a folder or a file that cannot be read.
+    type: bool
+    default: false
+    version_added: 2.0.0
+  export_secrets:
+    description:
+      - Export C(conference_pin) and C(replace_pin) in clear to O(export_file), which is then readable by its
+        owner only (keep it in a vault). The task's result and output never hold them.
+    type: bool
+    default: false
+    version_added: 2.0.0
+  export_skip:
+    description:
+      - Fields not to export to O(export_file), for example C(label) or C(call_status_id). A name that is no
+        property of the phone terminal is refused before any request, with the closest property name.
+    type: list
+    elements: str
+    default: []
+    version_added: 2.0.0
+  export_group_min:
+    description:
+      - How many extensions must share the same differences to get a profile of their own in O(export_file),
+        2 or more.
+    type: int
+    default: 3
     version_added: 2.0.0
 notes:
   - Request cost. One token request, one listing of the account (one request per 100 extensions, plus
@@ -131,6 +186,11 @@ EXAMPLES = r'''
 - name: Say what drifts
   ansible.builtin.debug:
     msg: "{{ audit.summary.drifted }} of {{ audit.summary.extensions }} extensions drift"
+
+- name: Write the account as profiles and assignments (only reads the PBX; also in check mode)
+  telphin.pbx.phone_profiles:
+    export_file: /srv/pbx/profiles.yml
+    export_skip: [label, call_status_id]
 '''
 
 RETURN = r'''
@@ -164,9 +224,42 @@ backup_path:
   type: str
   sample: /home/admin/backups/phone_properties_7000_20261202T101500123456Z.yml
 changed:
-  description: Whether any extension was (or, in check mode, would be) changed.
+  description:
+    - Whether any extension was (or, in check mode, would be) changed.
+    - For an export (O(export_file)), whether the file's text changed; the PBX is only read.
   returned: always
   type: bool
+export_path:
+  description: The export file written (O(export_file)).
+  returned: when O(export_file) is set and the file was written
+  type: str
+  sample: /home/admin/pbx/phone_profiles_export.yml
+export:
+  description: What the export file holds (O(export_file)), as its header and the task's message say it.
+  returned: when O(export_file) is set and the file was written
+  type: dict
+  contains:
+    extensions:
+      description: How many phone extensions were exported.
+      type: int
+    profiles:
+      description: The names of the profiles, C(default) first.
+      type: list
+      elements: str
+      sample: ["default", "record_enabled_off"]
+    assignments:
+      description: How many assignments the file holds.
+      type: int
+    notes:
+      description: What is not exported, and why.
+      type: list
+      elements: str
+      sample: ["password: write-only, the API never returns it"]
+msg:
+  description: For an export (O(export_file)), what was exported to which file, and what was not; otherwise,
+    why the run failed.
+  returned: when the run failed, or an export was written
+  type: str
 summary:
   description: The counts of the run, in all and per profile, and why it failed.
   returned: always
@@ -197,7 +290,7 @@ summary:
 extensions:
   description: One entry per selected extension, in the listing's order, as M(telphin.pbx.phone_properties)
     returns them, each with its C(profile).
-  returned: always
+  returned: unless O(export_file) is set
   type: list
   elements: dict
   contains:
@@ -260,11 +353,12 @@ diff:
 
 from ansible.module_utils.common.parameters import remove_values
 
+from ansible_collections.telphin.pbx.plugins.module_utils import export
 from ansible_collections.telphin.pbx.plugins.module_utils import profiles as P
 from ansible_collections.telphin.pbx.plugins.module_utils import report, results
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import (
     BACKUP_OPTIONS, PARALLEL_OPTION, REGISTRATION_OPTIONS, ApiModule, backup_writer, registration_watch)
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_profiles
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_profiles, export_account
 
 
 def argument_spec():
@@ -273,14 +367,19 @@ def argument_spec():
     return dict(profiles=dict(type="dict", default={}), assignments=dict(type="list", elements="dict", default=[]),
                 report_dir=dict(type="path"), report_account=dict(type="str", default=""),
                 allow_empty=dict(type="bool", default=False), report_failure=dict(type="str"),
+                export_file=dict(type="path"), export_force=dict(type="bool", default=False),
+                export_secrets=dict(type="bool", default=False),
+                export_skip=dict(type="list", elements="str", default=[]),
+                export_group_min=dict(type="int", default=3),
                 **dict(PARALLEL_OPTION, **BACKUP_OPTIONS, **REGISTRATION_OPTIONS))
 
 
-def ended(module, result):
-    """Every result the module ends with: with its summary, and with its report written when asked for."""
+def ended(module, result, report_problems):
+    """Every result the module ends with: with its summary, and with its report written when asked for (and its
+    folder has no ``report_problems``)."""
     result = results.phone_profiles_ended(result, module.check_mode)
     report_dir = module.params["report_dir"]
-    if not report_dir:
+    if not report_dir or report_problems:
         return result
     # Masked as Ansible masks the result it prints: the report shows what the output shows.
     content = remove_values(results.phone_profiles_report(result, module.check_mode), module.ansible.no_log_values)
@@ -291,26 +390,55 @@ def ended(module, result):
                                         % (report_dir, exc.strerror or exc))
 
 
-def main():
-    module = ApiModule(argument_spec())
+def result_of(module, report_problems):
+    """``(result, warnings)`` of the task: its refusal before any request, or its run."""
     params = module.params  # the secrets in profiles and overrides: masked by field by ApiModule
-    # The report folder first: when it cannot be written, no report (not even of the refusal) is attempted.
-    report_problems = report.folder_problems(params["report_dir"]) if params["report_dir"] else []
-    if not report_problems:
-        module.on_finish = lambda result: ended(module, result)
     if params["report_failure"] is not None:
-        module.finish(results.phone_profiles_failed_before(params["report_failure"], report_problems,
-                                                           module.check_mode))
+        return results.phone_profiles_failed_before(params["report_failure"], report_problems, module.check_mode), ()
+    if params["export_file"]:
+        return exported(module)
     empty = [] if params["allow_empty"] else P.empty_problems(params["profiles"], params["assignments"])
     problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"]) + empty)
     if problems:
-        module.finish(results.phone_profiles_refusal(problems, module.check_mode))
+        return results.invalid_input(problems), ()
     backup = backup_writer(module)
-    run = module.run(lambda client: apply_profiles(client, params["profiles"], params["assignments"],
-                                                   parallel=params["parallel"], check_mode=module.check_mode,
-                                                   backup=backup, watch=registration_watch(module)))
-    module.finish(results.phone_profiles_result(run, module.client, params, module.check_mode,
-                                                module.diff_mode), results.warnings(run))
+    return module.run(lambda client: apply_profiles(client, params["profiles"], params["assignments"],
+                                                    parallel=params["parallel"], check_mode=module.check_mode,
+                                                    backup=backup, watch=registration_watch(module)),
+                      lambda run: results.phone_profiles_result(run, module.client, params, module.check_mode,
+                                                                module.diff_mode), results.warnings)
+
+
+def export_problems(params):
+    """Why the export (export_file) must not start: options it does not take, its own, then the file's (whose
+    folder is made only when the options leave none)."""
+    given = [name for name in ("profiles", "assignments", "report_dir") if params[name]]
+    found = ["export_file: an export only reads the account, so it takes no %s (give them to a task of their own)"
+             % " or ".join(given)] if given else []
+    if params["export_group_min"] < 2:
+        found.append("export_group_min: must be 2 or more, got %d" % params["export_group_min"])
+    return found or export.problems(params["export_file"], skip=params["export_skip"], force=params["export_force"],
+                                    prefix=export.MODULE_OPTIONS)
+
+
+def exported(module):
+    """``(result, warnings)`` of the export: every phone extension read, then written to export_file."""
+    params = module.params
+    problems = module.input_problems(export_problems(params))
+    if problems:
+        return results.invalid_input(problems), ()
+    account = export.ExportFile(params["export_file"], params["report_account"] or "the account",
+                                params["export_secrets"], tuple(params["export_skip"]), params["export_group_min"])
+    return module.run(lambda client: export_account(client, account.write, params["parallel"]),
+                      lambda done: results.phone_profiles_export_result(done[0], module.client, done[1]))
+
+
+def main():
+    module = ApiModule(argument_spec())
+    # The report folder first: when it cannot be written, no report (not even of the refusal) is attempted.
+    report_problems = report.folder_problems(module.params["report_dir"]) if module.params["report_dir"] else []
+    result, warnings = result_of(module, report_problems)
+    module.finish(ended(module, result, report_problems), warnings)
 
 
 if __name__ == "__main__":

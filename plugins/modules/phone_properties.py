@@ -38,6 +38,7 @@ author:
 extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
+  - telphin.pbx.parallel
   - telphin.pbx.backup
   - telphin.pbx.registrations
 attributes:
@@ -212,12 +213,6 @@ options:
         the client's list). Only fields that can be null can be reset.
     type: list
     elements: str
-  parallel:
-    description:
-      - How many extensions are worked on at once, 1 to 32. All share one token and one connection pool,
-        and all back off together when the API answers 429.
-    type: int
-    default: 16
   restore_from:
     description:
       - The path of a backup (O(backup)) to restore instead of giving properties. Every writable field the
@@ -658,11 +653,13 @@ diff:
   type: raw
 '''
 
+from functools import partial
+
 from ansible_collections.telphin.pbx.plugins.module_utils import backup as B
 from ansible_collections.telphin.pbx.plugins.module_utils import fields, results
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import (
     BACKUP_OPTIONS, PARALLEL_OPTION, REGISTRATION_OPTIONS, ApiModule, backup_writer, registration_watch)
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_phone_properties
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_phone_properties, restore
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import targets_from_params
 
 TARGET_OPTIONS = ("extension_id", "extension_name", "extensions", "restore_from")
@@ -704,16 +701,16 @@ def main():
         module.mask_secrets_of(document)  # the backup's secrets: masked by field, the long ones also as text
         module.check_input(problems + ["%s: not with restore_from, which restores every field the backup holds"
                                        % name for name in given])
-        run = module.run(lambda client: B.restore(client, document, params["parallel"], module.check_mode, backup,
-                                                  watch=registration_watch(module)))
+        work = partial(restore, document=document, parallel=params["parallel"], check_mode=module.check_mode,
+                       backup=backup, watch=registration_watch(module))
     else:
         targets, problems = targets_from_params(params)
         module.check_input(problems)
-        run = module.run(lambda client: apply_phone_properties(
-            client, targets, parallel=params["parallel"], check_mode=module.check_mode,
-            allow_partial=params["allow_partial"], backup=backup, watch=registration_watch(module)))
-    module.finish(results.phone_properties_result(run, module.client, params, module.diff_mode),
-                  results.warnings(run))
+        work = partial(apply_phone_properties, targets=targets, parallel=params["parallel"],
+                       check_mode=module.check_mode, allow_partial=params["allow_partial"], backup=backup,
+                       watch=registration_watch(module))
+    module.finish(*module.run(work, lambda run: results.phone_properties_result(
+        run, module.client, params, module.diff_mode), results.warnings))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
+  - telphin.pbx.parallel
   - telphin.pbx.attributes.info_module
 options:
   extension_id:
@@ -46,10 +47,6 @@ options:
     description: Return secrets in clear. The output then holds them; keep it out of logs.
     type: bool
     default: false
-  parallel:
-    description: How many extensions are read at once, 1 to 32.
-    type: int
-    default: 16
 seealso:
   - module: telphin.pbx.phone_properties
   - module: telphin.pbx.extension_info
@@ -146,10 +143,10 @@ def main():
         targets, problems = targets_from_params(dict(extension_id=params["extension_id"],
                                                      extension_name=params["extension_name"]))
     module.check_input(problems)
-    run = module.run(lambda client: read_phone_properties(
-        client, targets, parallel=params["parallel"], status=params["status"], name=params["name"],
-        extension_group_id=params["extension_group_id"]))
-    module.finish(results.phone_properties_info_result(run, module.client, params["show_secrets"]))
+    module.finish(*module.run(
+        lambda client: read_phone_properties(client, targets, parallel=params["parallel"], status=params["status"],
+                                             name=params["name"], extension_group_id=params["extension_group_id"]),
+        lambda run: results.phone_properties_info_result(run, module.client, params["show_secrets"])))
 
 
 if __name__ == "__main__":

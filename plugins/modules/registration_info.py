@@ -33,6 +33,7 @@ author:
 extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
+  - telphin.pbx.parallel
   - telphin.pbx.attributes.info_module
 options:
   extension_id:
@@ -69,10 +70,6 @@ options:
       - It looks at the registrations the API shows, the last expired ones of an extension that is not
         registered too; with O(registered=true), only active ones.
     type: str
-  parallel:
-    description: How many extensions are read at once, 1 to 32.
-    type: int
-    default: 16
 notes:
   - "C(expires) is passed on as the API gives it. The vendor's page allows two readings: its table says the
     date (UTC) after which the registration is lost, type long (a Unix timestamp in seconds), and its
@@ -214,6 +211,7 @@ rate_limit:
 from ansible_collections.telphin.pbx.plugins.module_utils import registrations as R
 from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import PARALLEL_OPTION, ApiModule
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import read_info
 
 
 def main():
@@ -229,9 +227,10 @@ def main():
     ), mutually_exclusive=[("extension_id", "extension_name", "extensions")])
     query, problems = R.query_from_params(module.params)
     module.check_input(problems)
-    info = module.run(lambda client: R.read_info(client, query, module.params["parallel"]))
     # api_info_result is the generic shape of a read-only result: changed, rate_limit, stats with requests.
-    module.finish(R.info_result(info, results.api_info_result({}, module.client)))
+    module.finish(*module.run(lambda client: read_info(client, query, module.params["parallel"]),
+                              lambda info: results.registration_info_result(
+                                  info, results.api_info_result({}, module.client))))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.backup import DEFAULT_
 
 # Every option of type path of the collection's modules (a unit test checks this against their documentation),
 # as its place in the arguments, and the environment variable a module falls back to when it is not given.
-PATH_OPTIONS = (("ca_path",), ("report_dir",), ("restore_from",), ("backup_options", "dir_path"))
+PATH_OPTIONS = (("ca_path",), ("report_dir",), ("restore_from",), ("backup_options", "dir_path"), ("export_file",))
 ENVIRONMENT = {("ca_path",): "TELPHIN_CA_PATH"}
 
 

@@ -6,7 +6,9 @@ stale, never into the installed collection; `~` is expanded; a module's relative
 start folder, a role variable's from the playbook's folder. The export refuses, before any request: the
 user's own profiles.yml (the README's sequence), a link, accounts whose files are one file (x.yml, ./x.yml,
 the absolute path, a link to it), a misspelt phone_profiles_export_skip; phone_profiles_export_force lets a file of the
-user's through; a value the export cannot send back is named in the file's header.
+user's through; a value the export cannot send back is named in the file's header. The module phone_profiles
+exports in one task (export_file), also in check mode, with a result that holds no secret; it names its own
+options when it refuses them, before any request, and writes no file when a phone could not be read.
 """
 
 import subprocess
@@ -160,3 +162,65 @@ def test_a_misspelt_skip_is_refused_and_a_value_left_unmanaged_is_named_in_the_h
     header = (tmp_path / "phone_profiles_export.yml").read_text().split("\n---\n")[0]
     assert "hangup_timeout holds a value that cannot be sent (must be" in header, header
     assert "got 0); left unmanaged there" in header, header
+
+
+MODULE = "telphin.pbx.phone_profiles"
+
+
+def test_the_module_exports_in_one_task_also_in_check_mode_and_its_result_holds_no_secret(sim, play, tmp_path):
+    sim.set_phone(1027, {"conference_pin": "605040"})
+    path = tmp_path / "account" / "profiles.yml"
+    exported = play({MODULE: {"export_file": str(path), "export_secrets": True, "report_account": "north"}},
+                    check=True)  # no allow_empty: an export is no empty run
+    assert exported.rc == 0, exported
+    assert api_requests(sim, "PUT") == []
+    text = path.read_text()
+    assert text.startswith("# Phone profiles of north, exported by telphin.pbx.export") and "605040" in text
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    result = exported.result
+    assert result["changed"] is True and result["export_path"] == str(path)
+    assert result["export"]["profiles"][0] == "default" and result["export"]["extensions"] == 32
+    assert result["msg"].startswith("Exported 32 phone extensions as %d profiles (default"
+                                    % len(result["export"]["profiles"]))
+    assert "605040" not in exported.output and "605040" not in repr(result)
+    assert read_vars_file(text)["phone_profile_assignments"]
+    again = play({MODULE: {"export_file": str(path), "export_secrets": True, "report_account": "north"}})
+    assert again.rc == 0 and again.result["changed"] is False, again  # an earlier export, the same text
+    assert path.read_text() == text
+
+
+def test_the_modules_export_options_are_refused_before_any_request_naming_each(sim, play_tasks, tmp_path):
+    (tmp_path / "profiles.yml").write_text(HAND_WRITTEN)
+    mixed, misspelt, refused = play_tasks([
+        {MODULE: {"export_file": str(tmp_path / "new" / "x.yml"), "export_group_min": 1,
+                  "profiles": PROFILES["phone_profiles"]}},
+        {MODULE: {"export_file": str(tmp_path / "x.yml"), "export_skip": ["label", "lable"]}},
+        {MODULE: {"export_file": str(tmp_path / "profiles.yml")}}]).result
+    assert mixed["failed"] and mixed["problems"] == [
+        "export_file: an export only reads the account, so it takes no profiles (give them to a task of their own)",
+        "export_group_min: must be 2 or more, got 1"], mixed
+    assert not (tmp_path / "new").exists()  # the file is looked at only once the options are sound
+    assert misspelt["failed"] and misspelt["problems"] == [
+        "export_skip[1]: 'lable' is not a property of the phone terminal; did you mean label?"], misspelt
+    assert refused["failed"] and refused["problems"] == [
+        "export_file: %s exists and is not an earlier export (its first line is not an export's header): an export "
+        "replaces only those. Name another file, or set export_force: true to replace it" % (tmp_path / "profiles.yml")]
+    assert sim.log == [] and (tmp_path / "profiles.yml").read_text() == HAND_WRITTEN
+
+
+def test_no_export_file_is_written_when_a_phone_cannot_be_read(sim, play, tmp_path):
+    sim.set_faults({"fail": {"count": None, "status": 500, "message": "broken",
+                             "match": {"method": "GET", "path_regex": "/extension/1005/phone/"}}})
+    run = play({MODULE: {"export_file": str(tmp_path / "x.yml")}})
+    assert run.result["failed"] and "1 of 32 extensions failed" in run.result["msg"], run
+    assert run.result["msg"].endswith("; the export file was not written") and not (tmp_path / "x.yml").exists()
+
+
+def test_the_modules_relative_export_file_is_taken_from_the_start_folder(sim, tmp_path):
+    start, plays = folders(tmp_path, "start", "plays")
+    (plays / "site.yml").write_text(yaml.safe_dump([{
+        "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [
+            {"name": "Export", MODULE: {"export_file": "exported/profiles.yml"}}]}]))
+    run = run_from(sim, start, str(plays / "site.yml"))
+    assert run.rc == 0, run
+    assert files_under(start) == ["exported/profiles.yml"] and files_under(plays) == ["site.yml"]

@@ -16,6 +16,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import PASS_VARS
 
 from ansible_collections.telphin.pbx.plugins.module_utils.api_module import ApiModule
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.modules import phone_profiles, phone_properties
 
 SHORT_PIN = "4729"
@@ -160,3 +161,21 @@ def test_a_restore_files_long_secrets_are_masked_as_text_too(module_args, system
     module = ApiModule(phone_properties.argument_spec())
     module.mask_secrets_of({"extensions": [{"properties": {"conference_pin": "100", "replace_pin": LONG_PIN}}]})
     assert LONG_PIN in module.ansible.no_log_values and "100" not in module.ansible.no_log_values
+
+
+def test_a_run_ends_with_its_shaped_result_or_the_api_error_result_without_exiting(module_args, system_log):
+    """``run`` hands back what the module ends with; an API error outside any one extension (a listing refused)
+    is the failed result, so that a module's every exit goes through its one ``finish`` call."""
+    module_args({"profiles": PROFILES, "assignments": ASSIGNMENTS})
+    module = ApiModule(phone_profiles.argument_spec())
+
+    def refused(_client):
+        raise ApiError("GET", "/api/ver1.0/client/@me/extension/", 403, "access denied", "access_denied")
+
+    result, warnings = module.run(refused, lambda value: {"never": value}, lambda value: ["never"])
+    assert result["failed"] is True and warnings == ()
+    assert "403" in result["msg"] and "access denied" in result["msg"] and result["status"] == 403, result
+    assert result["stats"]["requests"]["total"] == 0
+    result, warnings = module.run(lambda client: 7, lambda value: {"changed": False, "value": value},
+                                  lambda value: ["value %d" % value])
+    assert result == {"changed": False, "value": 7} and warnings == ("value 7",)

@@ -40,7 +40,7 @@ def test_a_report_that_cannot_be_written_either_is_said_in_the_summary():
                                                   check_mode=False)
     assert result["summary"]["msg"] == result["msg"] == (
         "'x' is undefined; the report could not be written: report_dir: /r is a file, not a folder")
-    assert report.summary_line(result["summary"], "") == \
+    assert results.summary_line(result["summary"], "") == \
         "Nothing was read or written: the run failed (below); no report was written"
-    assert report.summary_line(result["summary"], "r/phone_profiles_report.md").endswith(
+    assert results.summary_line(result["summary"], "r/phone_profiles_report.md").endswith(
         "; report r/phone_profiles_report.md")

@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""An account as code: the export, given back to the profiles, plans no change and no bundle conflict."""
+"""An account as code: the export, given back to the profiles, plans no change and no bundle conflict; its file
+is written at once (never through a link), and only once every phone was read."""
 
 import os
 
@@ -9,8 +10,11 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils import export
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.export import export_profiles
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import plan_profiles
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import Outcome, export_account
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
 
 
 def phone(ext_id, **properties):
@@ -258,3 +262,69 @@ def accounts(draw):
 def test_applying_an_export_to_its_account_changes_nothing(account, secrets, group_min):
     _exported, changes, conflicts = round_trip(account, secrets=secrets, group_min=group_min)
     assert changes == {} and conflicts == []
+
+
+def read(*extensions):
+    """The runner's outcomes of reading ``extensions`` (items of phone_properties_info)."""
+    return [Outcome(Target(index=index, given=str(ext["extension_id"]), extension_id=str(ext["extension_id"]),
+                           name=ext["name"]), current=ext["properties"]) for index, ext in enumerate(extensions)]
+
+
+def test_the_export_file_is_written_at_once_replacing_a_link_never_writing_through_it(tmp_path):
+    earlier = tmp_path / "earlier.yml"
+    earlier.write_text(HEADER_1_1_0)
+    link = tmp_path / "profiles.yml"
+    link.symlink_to(earlier)  # put there after the check before any request
+    phones = [phone(1001 + i, conference_pin="4321") for i in range(3)]
+    account = read(*phones)
+    written = export.ExportFile(str(link), account="north", skip=("label",)).write(account)
+    assert not link.is_symlink() and earlier.read_text() == HEADER_1_1_0
+    text = link.read_text()
+    assert text.startswith("# Phone profiles of north, exported by telphin.pbx.export from its 3 phone extensions")
+    assert "telphin.pbx.apply -e @profiles.yml" in text and "4321" not in text
+    assert oct(link.stat().st_mode & 0o777) == "0o644" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "earlier.yml", "profiles.yml"]  # no file left beside it
+    assert written == {"path": str(link), "changed": True, "extensions": 3, "profiles": ["default"],
+                       "assignments": 1, "notes": export_profiles(phones, skip=["label"])["notes"]}
+    assert export.ExportFile(str(link), account="north", skip=("label",)).write(account)["changed"] is False
+
+
+def test_secrets_go_to_the_file_readable_by_its_owner_and_never_to_what_the_module_returns(tmp_path):
+    path = tmp_path / "profiles.yml"
+    written = export.ExportFile(str(path), secrets=True).write(read(*[phone(1001 + i, conference_pin="4321")
+                                                                      for i in range(3)]))
+    assert "conference_pin: '4321'" in path.read_text()
+    assert oct(path.stat().st_mode & 0o777) == "0o600" and "4321" not in repr(written)
+    folder = tmp_path / "gone"
+    failed = export.ExportFile(str(folder / "x.yml")).write(read(phone(1001)))
+    assert failed == {"path": str(folder / "x.yml"), "msg": "export_file: the export could not be written to %s: "
+                      "No such file or directory" % (folder / "x.yml")}
+
+
+def test_the_module_names_its_own_options_and_the_role_its_variables():
+    assert export.skip_problems(["lable"], export.MODULE_OPTIONS) == [
+        "export_skip[0]: 'lable' is not a property of the phone terminal; did you mean label?"]
+    assert export.skip_problems(["lable"])[0].startswith("phone_profiles_export_skip[0]: 'lable'")
+
+
+class ListedClient:
+    """A client whose listing holds ``ids`` and whose GET of ``broken`` fails."""
+
+    def __init__(self, ids, broken=()):
+        self.ids, self.broken = ids, broken
+
+    def list_extensions(self, _who, **_filters):
+        return [{"id": ext_id, "name": "000*%d" % (ext_id - 900), "type": "phone"} for ext_id in self.ids]
+
+    def get_phone(self, ext_id):
+        if int(ext_id) in self.broken:
+            raise ApiError("GET", "/extension/%s/phone/" % ext_id, 500, "broken")
+        return phone(int(ext_id))["properties"]
+
+
+def test_an_account_is_exported_only_when_every_phone_was_read():
+    written = []
+    run, done = export_account(ListedClient([1001, 1002]), lambda outcomes: written.append(outcomes) or "done", 2)
+    assert done == "done" and [o.target.extension_id for o in written[0]] == ["1001", "1002"]
+    run, done = export_account(ListedClient([1001, 1002, 1003], broken=[1002]), written.append, 2)
+    assert done is None and len(written) == 1 and [o.failed for o in run.outcomes] == [False, True, False]

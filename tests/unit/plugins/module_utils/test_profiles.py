@@ -3,8 +3,8 @@
 
 import pytest
 
-from ansible_collections.telphin.pbx.plugins.module_utils.profiles import (
-    ProfileError, check, plan_profiles, summary, summary_total)
+from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, check, plan_profiles
+from ansible_collections.telphin.pbx.plugins.module_utils.results import summary, summary_total
 
 EXTENSIONS = [
     {"id": 1001, "name": "000*100", "label": "Ivan", "type": "phone", "status": "active", "extension_group_id": 51},

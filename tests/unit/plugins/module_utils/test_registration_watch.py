@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ansible_collections.telphin.pbx.plugins.module_utils import report, results
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
-from ansible_collections.telphin.pbx.plugins.module_utils.profiles import summary_total
+from ansible_collections.telphin.pbx.plugins.module_utils.results import summary_total
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import Outcome, Run
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
@@ -134,12 +134,12 @@ def test_the_report_and_the_summary_line_say_which_phones_were_not_checked():
     assert "**Warning: the SIP registrations of 1 extensions could not be read" in markdown
     section = markdown.split("## Registrations not checked")[1]
     assert "| 000*100 | 1001 | net | before the writes: HTTP 404 \\| odd |" in section and "1002" not in section
-    line = report.summary_line(summary, "r.md")
+    line = results.summary_line(summary, "r.md")
     assert "WARNING: the SIP registrations of 1 could not be read (see the report)" in line
     quiet = report.as_markdown(dict(check_mode=False, failed=False, summary=dict(summary, registrations_unchecked=0),
                                     extensions=entries[1:]))
     assert "not checked" not in quiet and "Warning" not in quiet
-    assert "WARNING" not in report.summary_line(dict(summary, registrations_unchecked=0), "r.md")
+    assert "WARNING" not in results.summary_line(dict(summary, registrations_unchecked=0), "r.md")
 
 
 def test_the_total_sums_the_unchecked_phones_of_every_account():

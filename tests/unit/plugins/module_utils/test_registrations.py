@@ -9,9 +9,10 @@ import responses
 
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.registrations import (
-    NO_USER_AGENT, Info, device_counts, device_model, failure_message, info_result, normalize,
-    query_from_params, read_info, read_registrations)
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import NOT_ATTEMPTED
+    NO_USER_AGENT, Info, device_counts, device_model, normalize, query_from_params)
+from ansible_collections.telphin.pbx.plugins.module_utils.results import (
+    registration_failure_message as failure_message, registration_info_result as info_result)
+from ansible_collections.telphin.pbx.plugins.module_utils.runner import NOT_ATTEMPTED, read_info, read_registrations
 from ansible_collections.telphin.pbx.tests.unit.plugins.module_utils.api_fakes import (
     API, STATIC_TOKEN, make_client, requests_sent)
 

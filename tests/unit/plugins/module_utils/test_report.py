@@ -4,7 +4,7 @@
 import json
 import os
 
-from ansible_collections.telphin.pbx.plugins.module_utils import report
+from ansible_collections.telphin.pbx.plugins.module_utils import report, results
 
 AUDIT = {"check_mode": True, "failed": False, "msg": "", "stats": {}, "backup_path": None,
          "summary": {"extensions": 1, "drifted": 1, "changed": 0, "failed": 0,
@@ -58,8 +58,8 @@ def test_the_headline_says_the_summarys_counts_and_keeps_drifted_and_written_apa
     assert "Extensions: 4; drifted: 4; written: 3; failed: 1." in markdown, markdown
     assert "| desk | 4 | 4 | 3 | 1 |" in markdown and "| profile | extensions | drifted | written | failed |" in markdown
     assert "Extensions: 1; drifting: 1; failed: 0." in report.as_markdown(AUDIT)
-    assert report.summary_line(applied["summary"], "r.md").startswith("Run of 4 extensions (desk): 4 drifted, "
-                                                                      "3 written, 1 failed")
+    line = results.summary_line(applied["summary"], "r.md")
+    assert line.startswith("Run of 4 extensions (desk): 4 drifted, 3 written, 1 failed"), line
 
 
 def test_the_title_and_texts_can_become_no_link_or_markup():

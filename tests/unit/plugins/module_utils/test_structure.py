@@ -1,9 +1,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The shape of plugins/: data flows one way, and every function and class stays readable in one sitting.
 
-The README's arrow is options -> targets -> plan -> writes -> report. A module of module_utils may import
-only what comes before it on that arrow (or beside it, among the client's parts), so that no phase reaches
-back into a later one.
+The arrow is options -> targets -> plan -> runner -> results. The files of module_utils stand in one line of
+phases, lowest first (PHASES); a file may import only files of an earlier phase, never one of its own phase
+or of a later one, so that no phase reaches back into a later one and there is no import cycle.
 """
 
 import ast
@@ -15,31 +15,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[4]
 PLUGINS = ROOT / "plugins"
 PACKAGE = "ansible_collections.telphin.pbx.plugins.module_utils."
 
-# What each file of module_utils may import from module_utils.
-ALLOWED = {
-    "redact": set(),
-    "errors": set(),
-    "connection": {"redact"},
-    "transport": {"errors"},
-    "tokens": {"connection", "errors"},
-    "client": {"connection", "errors", "redact", "tokens", "transport"},
-    "fields": {"redact"},
-    "extensions": set(),
-    "targets": {"extensions", "fields"},
-    "plan": {"fields"},
-    "runner": {"errors", "extensions", "plan", "profiles", "targets"},
-    "results": {"fields", "plan", "profiles", "runner", "targets"},
-    "profiles": {"extensions", "fields"},
-    "registrations": {"errors", "extensions", "runner", "targets"},
-    "vars_yaml": set(),
-    "report": set(),
-    "export": {"fields", "plan", "report", "vars_yaml"},
-    "backup": {"errors", "fields", "results", "runner", "targets", "vars_yaml"},
-    "registration_watch": {"registrations"},
-    "api_module": {"backup", "client", "connection", "errors", "fields", "redact", "registration_watch", "results",
-                   "runner", "transport"},
-    "probe": {"client", "errors", "extensions", "fields"},
-}
+# The phases of module_utils, lowest first: a file imports only files of the phases before its own.
+PHASES = (
+    ("the ground: imports nothing of module_utils", ("errors", "extensions", "redact", "vars_yaml")),
+    ("the API's words: the connection's options, HTTP, the field table", ("connection", "fields", "transport")),
+    ("options -> targets and plans; the token", ("plan", "profiles", "targets", "tokens")),
+    ("the client, and the shapes of what is read", ("client", "entries", "registrations", "report")),
+    ("the files of a run: backups, the export", ("backup", "export")),
+    ("the drivers: every run, every read", ("probe", "runner")),
+    ("the results, and the watch the runner is handed", ("registration_watch", "results")),
+    ("the modules' base", ("api_module",)),
+)
+PHASE_OF = {name: index for index, (_what, names) in enumerate(PHASES) for name in names}
 MAX_FUNCTION_LINES = 80
 MAX_CLASS_LINES = 250
 
@@ -56,12 +43,35 @@ def _module_utils_imports(path):
     return names
 
 
-@pytest.mark.parametrize("path", sorted((PLUGINS / "module_utils").glob("*.py")), ids=lambda p: p.stem)
+def _upward_imports(path):
+    """Each import of ``path`` that goes to a file of its own phase or of a later one, in words."""
+    phase = PHASE_OF[path.stem]
+
+    def said(name):
+        return "phase %d, %s" % (PHASE_OF[name] + 1, PHASES[PHASE_OF[name]][0]) if name in PHASE_OF else "no phase"
+    return ["%s (%s) imports %s (%s)" % (path.stem, said(path.stem), name, said(name))
+            for name in sorted(_module_utils_imports(path)) if PHASE_OF.get(name, len(PHASES)) >= phase]
+
+
+def test_the_phases_name_every_file_of_module_utils_once():
+    files = sorted(p.stem for p in (PLUGINS / "module_utils").glob("*.py") if p.stem != "__init__")
+    named = sorted(name for _what, names in PHASES for name in names)
+    assert named == files, "PHASES must name each file of module_utils once: put a new file in its phase"
+
+
+@pytest.mark.parametrize("path", [p for p in sorted((PLUGINS / "module_utils").glob("*.py")) if p.stem != "__init__"],
+                         ids=lambda p: p.stem)
 def test_module_utils_import_only_what_comes_before_them(path):
-    if path.stem == "__init__":
-        return
-    assert path.stem in ALLOWED, "a new file of module_utils: say what it may import in ALLOWED"
-    assert _module_utils_imports(path) <= ALLOWED[path.stem], _module_utils_imports(path) - ALLOWED[path.stem]
+    assert path.stem in PHASE_OF, "a new file of module_utils: put it in its phase in PHASES"
+    assert _upward_imports(path) == []
+
+
+def test_an_upward_import_is_named(tmp_path):
+    """The check itself can fail: a low file that imports a higher one is named, with both phases."""
+    (tmp_path / "errors.py").write_text("from %sresults import warnings\n" % PACKAGE)
+    assert _upward_imports(tmp_path / "errors.py") == [
+        "errors (phase 1, the ground: imports nothing of module_utils) imports results (phase 7, the results, "
+        "and the watch the runner is handed)"]
 
 
 @pytest.mark.parametrize("path", sorted(PLUGINS.rglob("*.py")), ids=lambda p: str(p.relative_to(PLUGINS)))
