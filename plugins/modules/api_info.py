@@ -185,8 +185,8 @@ from ansible_collections.telphin.pbx.plugins.module_utils.probe import probe_wit
 
 def main():
     module = ApiModule(dict(extension_id=dict(type="str")))
-    found = module.run(lambda client: probe_with_registration(client, module.params["extension_id"]))
-    module.finish(results.api_info_result(found, module.client))
+    module.finish(*module.run(lambda client: probe_with_registration(client, module.params["extension_id"]),
+                              lambda found: results.api_info_result(found, module.client)))
 
 
 if __name__ == "__main__":

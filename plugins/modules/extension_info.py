@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - telphin.pbx.api
   - telphin.pbx.attributes
+  - telphin.pbx.parallel
   - telphin.pbx.attributes.info_module
 options:
   client_id:
@@ -42,11 +43,6 @@ options:
     description: Only extensions of this extension group.
     type: int
   parallel:
-    description:
-      - How many pages of the listing may be asked for at once, 1 to 32 (see the description). C(1) reads
-        one page after the other.
-    type: int
-    default: 16
     version_added: 1.1.0
 seealso:
   - module: telphin.pbx.phone_properties_info
@@ -103,10 +99,10 @@ def main():
         **PARALLEL_OPTION
     ))
     params = module.params
-    extensions = module.run(lambda client: client.list_extensions(
-        params["client_id"], type=params["type"], status=params["status"], name=params["name"],
-        extension_group_id=params["extension_group_id"]))
-    module.finish(results.extension_info_result(extensions, module.client))
+    module.finish(*module.run(
+        lambda client: client.list_extensions(params["client_id"], type=params["type"], status=params["status"],
+                                              name=params["name"], extension_group_id=params["extension_group_id"]),
+        lambda extensions: results.extension_info_result(extensions, module.client)))
 
 
 if __name__ == "__main__":
