@@ -384,7 +384,93 @@ def run_module_directly(workdir, params):
 # the runs
 
 
-class Bench:
+class RegistrationRuns:
+    """The section of :class:`Bench` that measures check_registrations (issue 18)."""
+
+    def registrations(self, sim, ids, account_size, seed_path):
+        """check_registrations (issue 18): one real task over ``ids`` with and without it (registration_wait
+        0), taking turns, then one check-mode run with it where the drift is in auth_type."""
+        drifted = drifted_of(ids)
+        values, seed_registered = seed_facts(seed_path, REG_FIELD)
+        desired = statistics.mode(values[i] for i in ids)  # the account's default
+        # exactly the drifted phones differ: they get another value, those the generator changed get it back
+        fixes = {i: desired for i in ids if values[i] != desired and i not in drifted}
+        fixes.update({i: REG_DRIFT_VALUE for i in drifted})
+        items = [{"extension_id": i} for i in ids]
+        parallel = self.opts.default_parallel
+        plain = {MODULE: {REG_FIELD: desired, "parallel": parallel, "extensions": items}}
+        watched = {MODULE: {REG_FIELD: desired, "parallel": parallel, "extensions": items,
+                            "check_registrations": True, "registration_wait": 0}}
+        env = child_env(TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
+        self.reg = dict(extensions=len(ids), account=account_size, drifted=len(drifted), desired=desired,
+                        parallel=parallel, plain=[], watched=[], check=None, fixes=len(fixes))
+        sides = {"plain": plain, "watched": watched}
+        for round_ in range(self.opts.registration_rounds):
+            for side in ("plain", "watched") if round_ % 2 == 0 else ("watched", "plain"):
+                sim.admin("POST", "reset")
+                for ext_id, value in fixes.items():
+                    sim.admin("PUT", "phone/%d" % ext_id, {REG_FIELD: value})
+                # the simulator's own view of who is registered now, against the account's
+                registered = {i for i in drifted if sim.admin("GET", "registration/%d" % i)["registered"]}
+                run = run_playbook(self.workdir, sides[side], env=env, sim=sim)
+                log = sim.admin("GET", "log")
+                regs, rest = split_registration_requests(log)
+                n, problems = count_requests(rest, ids, drifted, expect_puts=True)
+                want = {}
+                if side == "watched":
+                    want = {i: 2 if i in seed_registered else 1 for i in drifted}
+                    if registered != seed_registered & set(drifted):
+                        problems.append("the simulator shows %d written phones registered, the account %d"
+                                        % (len(registered), len(seed_registered & set(drifted))))
+                self.reg_check(regs, want, n, problems, run, len(drifted))
+                stuck = [i for i in drifted if sim.admin("GET", "phone/%d" % i)[REG_FIELD] != desired]
+                if stuck:
+                    problems.append("%d written phones do not hold %s %s, e.g. %s"
+                                    % (len(stuck), REG_FIELD, desired, stuck[:5]))
+                row = dict(seconds=run["seconds"], n=n, regs=sum(regs.values()), want=sum(want.values()),
+                           before=len(drifted) if side == "watched" else 0,
+                           after=len(seed_registered & set(drifted)) if side == "watched" else 0,
+                           problems=problems)
+                self.reg[side].append(row)
+                self.problems += ["registrations, %s, round %d: %s" % (REG_SIDES[side], round_ + 1, p)
+                                  for p in problems]
+                print("  %-7s round %d  %6.2f s  API %5.2f s  registration GETs %3d (expected %3d)  GET %4d  "
+                      "PUT %3d  token %d  %s" % (side, round_ + 1, run["seconds"], n.get("api_seconds", 0),
+                                                 row["regs"], row["want"], n["get"], n["put"], n["token"],
+                                                 "; ".join(problems) or "as expected"), flush=True)
+        # check mode, the drift in auth_type (a registration field): one registration GET per drifting phone
+        sim.reset_with_drift(drifted)
+        task = {MODULE: dict(DESIRED, parallel=parallel, extensions=items, check_registrations=True)}
+        run = run_playbook(self.workdir, task, check=True, env=env, sim=sim)
+        regs, rest = split_registration_requests(sim.admin("GET", "log"))
+        n, problems = count_requests(rest, ids, drifted, expect_puts=False)
+        want = {i: 1 for i in drifted}
+        self.reg_check(regs, want, n, problems, run, len(drifted))
+        self.reg["check"] = dict(seconds=run["seconds"], n=n, regs=sum(regs.values()), want=len(drifted),
+                                 problems=problems)
+        self.problems += ["registrations, check mode: " + p for p in problems]
+        print("  check   once     %6.2f s  API %5.2f s  registration GETs %3d (expected %3d)  GET %4d  PUT %3d  "
+              "token %d  %s" % (run["seconds"], n.get("api_seconds", 0), sum(regs.values()), len(drifted),
+                                n["get"], n["put"], n["token"], "; ".join(problems) or "as expected"), flush=True)
+        for line in registration_table(self.reg):
+            print("  " + line, flush=True)
+
+    @staticmethod
+    def reg_check(regs, want, n, problems, run, changed):
+        """The registration GETs per extension against ``want``; one token; stats.changed."""
+        if regs != want:
+            extra = sorted(i for i in set(regs) | set(want) if regs.get(i, 0) != want.get(i, 0))
+            problems.append("registration GETs: %d, expected %d (%d extensions off, e.g. %s)"
+                            % (sum(regs.values()), sum(want.values()), len(extra), extra[:5]))
+        if n["token"] != 1 or n["listing"]:
+            problems.append("%d token requests, %d listing requests (expected 1 and 0)" % (n["token"], n["listing"]))
+        if run["result"]["stats"]["changed"] != changed:
+            problems.append("stats.changed %s, expected %d" % (run["result"]["stats"]["changed"], changed))
+
+
+class Bench(RegistrationRuns):
+    """Every measurement of a run of the bench; the registrations' in :class:`RegistrationRuns`."""
+
     def __init__(self, opts, workdir):
         self.opts = opts
         self.workdir = workdir
@@ -494,86 +580,6 @@ class Bench:
                     n["put"], "; ".join(problems) or "as expected"), flush=True)
         for line in role_table(self.role):
             print("  " + line, flush=True)
-
-    def registrations(self, sim, ids, account_size, seed_path):
-        """check_registrations (issue 18): one real task over ``ids`` with and without it (registration_wait
-        0), taking turns, then one check-mode run with it where the drift is in auth_type."""
-        drifted = drifted_of(ids)
-        values, seed_registered = seed_facts(seed_path, REG_FIELD)
-        desired = statistics.mode(values[i] for i in ids)  # the account's default
-        # exactly the drifted phones differ: they get another value, those the generator changed get it back
-        fixes = {i: desired for i in ids if values[i] != desired and i not in drifted}
-        fixes.update({i: REG_DRIFT_VALUE for i in drifted})
-        items = [{"extension_id": i} for i in ids]
-        parallel = self.opts.default_parallel
-        plain = {MODULE: {REG_FIELD: desired, "parallel": parallel, "extensions": items}}
-        watched = {MODULE: {REG_FIELD: desired, "parallel": parallel, "extensions": items,
-                            "check_registrations": True, "registration_wait": 0}}
-        env = child_env(TELPHIN_API_URL=sim.url, TELPHIN_APP_ID=APP_ID, TELPHIN_APP_SECRET=APP_SECRET)
-        self.reg = dict(extensions=len(ids), account=account_size, drifted=len(drifted), desired=desired,
-                        parallel=parallel, plain=[], watched=[], check=None, fixes=len(fixes))
-        sides = {"plain": plain, "watched": watched}
-        for round_ in range(self.opts.registration_rounds):
-            for side in ("plain", "watched") if round_ % 2 == 0 else ("watched", "plain"):
-                sim.admin("POST", "reset")
-                for ext_id, value in fixes.items():
-                    sim.admin("PUT", "phone/%d" % ext_id, {REG_FIELD: value})
-                # the simulator's own view of who is registered now, against the account's
-                registered = {i for i in drifted if sim.admin("GET", "registration/%d" % i)["registered"]}
-                run = run_playbook(self.workdir, sides[side], env=env, sim=sim)
-                log = sim.admin("GET", "log")
-                regs, rest = split_registration_requests(log)
-                n, problems = count_requests(rest, ids, drifted, expect_puts=True)
-                want = {}
-                if side == "watched":
-                    want = {i: 2 if i in seed_registered else 1 for i in drifted}
-                    if registered != seed_registered & set(drifted):
-                        problems.append("the simulator shows %d written phones registered, the account %d"
-                                        % (len(registered), len(seed_registered & set(drifted))))
-                self.reg_check(regs, want, n, problems, run, len(drifted))
-                stuck = [i for i in drifted if sim.admin("GET", "phone/%d" % i)[REG_FIELD] != desired]
-                if stuck:
-                    problems.append("%d written phones do not hold %s %s, e.g. %s"
-                                    % (len(stuck), REG_FIELD, desired, stuck[:5]))
-                row = dict(seconds=run["seconds"], n=n, regs=sum(regs.values()), want=sum(want.values()),
-                           before=len(drifted) if side == "watched" else 0,
-                           after=len(seed_registered & set(drifted)) if side == "watched" else 0,
-                           problems=problems)
-                self.reg[side].append(row)
-                self.problems += ["registrations, %s, round %d: %s" % (REG_SIDES[side], round_ + 1, p)
-                                  for p in problems]
-                print("  %-7s round %d  %6.2f s  API %5.2f s  registration GETs %3d (expected %3d)  GET %4d  "
-                      "PUT %3d  token %d  %s" % (side, round_ + 1, run["seconds"], n.get("api_seconds", 0),
-                                                 row["regs"], row["want"], n["get"], n["put"], n["token"],
-                                                 "; ".join(problems) or "as expected"), flush=True)
-        # check mode, the drift in auth_type (a registration field): one registration GET per drifting phone
-        sim.reset_with_drift(drifted)
-        task = {MODULE: dict(DESIRED, parallel=parallel, extensions=items, check_registrations=True)}
-        run = run_playbook(self.workdir, task, check=True, env=env, sim=sim)
-        regs, rest = split_registration_requests(sim.admin("GET", "log"))
-        n, problems = count_requests(rest, ids, drifted, expect_puts=False)
-        want = {i: 1 for i in drifted}
-        self.reg_check(regs, want, n, problems, run, len(drifted))
-        self.reg["check"] = dict(seconds=run["seconds"], n=n, regs=sum(regs.values()), want=len(drifted),
-                                 problems=problems)
-        self.problems += ["registrations, check mode: " + p for p in problems]
-        print("  check   once     %6.2f s  API %5.2f s  registration GETs %3d (expected %3d)  GET %4d  PUT %3d  "
-              "token %d  %s" % (run["seconds"], n.get("api_seconds", 0), sum(regs.values()), len(drifted),
-                                n["get"], n["put"], n["token"], "; ".join(problems) or "as expected"), flush=True)
-        for line in registration_table(self.reg):
-            print("  " + line, flush=True)
-
-    @staticmethod
-    def reg_check(regs, want, n, problems, run, changed):
-        """The registration GETs per extension against ``want``; one token; stats.changed."""
-        if regs != want:
-            extra = sorted(i for i in set(regs) | set(want) if regs.get(i, 0) != want.get(i, 0))
-            problems.append("registration GETs: %d, expected %d (%d extensions off, e.g. %s)"
-                            % (sum(regs.values()), sum(want.values()), len(extra), extra[:5]))
-        if n["token"] != 1 or n["listing"]:
-            problems.append("%d token requests, %d listing requests (expected 1 and 0)" % (n["token"], n["listing"]))
-        if run["result"]["stats"]["changed"] != changed:
-            problems.append("stats.changed %s, expected %d" % (run["result"]["stats"]["changed"], changed))
 
     def unreachable(self, sim, ids, trees):
         """How long a task of 20 extensions takes to fail against an API that does not answer (issue 9)."""
