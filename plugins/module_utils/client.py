@@ -117,19 +117,8 @@ class ApiClient:
         return self._phone("PUT", extension_id, body)
 
     def _phone(self, method, extension_id, body=None):
-        path = PHONE_PATH % path_part(extension_id)
-        try:
-            answer = self.request(method, path, json=body)
-        except ApiError as exc:
-            if exc.status == 404 and not exc.hint:
-                raise exc.replace(hint="no such extension, or it is not a phone extension: only extensions of "
-                                       "type 'phone' have phone properties")
-            raise
-        if not isinstance(answer, dict):
-            # A gateway may answer 200 with an empty body or a page of its own: not the properties.
-            raise ApiError(method, API_PREFIX + path, status=200,
-                           message="the answer is %s, not the phone properties (a JSON object)" % _kind(answer))
-        return answer
+        return self._extension_object(method, PHONE_PATH % path_part(extension_id), ("phone properties",) * 2,
+                                      json=body)
 
     def get_registration(self, extension_id, optional=False):
         """``GET /extension/{id}/registration/``: the SIP registrations of a phone extension, as answered
@@ -142,17 +131,26 @@ class ApiClient:
         ``optional``: the read only watches a change (check_registrations): a registration resource that
         times out must not trip the outage breaker and stop the writes.
         """
-        path = "/extension/%s/registration/" % path_part(extension_id)
+        return self._extension_object("GET", "/extension/%s/registration/" % path_part(extension_id),
+                                      ("SIP registrations", "registrations"), optional=optional)
+
+    def _extension_object(self, method, path, what, **options):
+        """The JSON object of one resource of a phone extension; ``what`` names it in the 404's hint and in the
+        message of an answer that is not an object (``("SIP registrations", "registrations")``).
+
+        A 404 says the likely cause; an answer that is not a JSON object fails: a gateway may answer 200 with an
+        empty body or a page of its own.
+        """
         try:
-            answer = self.request("GET", path, optional=optional)
+            answer = self.request(method, path, **options)
         except ApiError as exc:
             if exc.status == 404 and not exc.hint:
                 raise exc.replace(hint="no such extension, or it is not a phone extension: only extensions of "
-                                       "type 'phone' have SIP registrations")
+                                       "type 'phone' have %s" % what[0])
             raise
         if not isinstance(answer, dict):
-            raise ApiError("GET", API_PREFIX + path, status=200,
-                           message="the answer is %s, not the registrations (a JSON object)" % _kind(answer))
+            raise ApiError(method, API_PREFIX + path, status=200,
+                           message="the answer is %s, not the %s (a JSON object)" % (_kind(answer), what[1]))
         return answer
 
     def list_extensions(self, client_id="@me", per_page=LIST_PAGE_SIZE, **filters):
