@@ -17,7 +17,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils import connection as c
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.redact import (
-    SHORTEST_SUBSTRING_SECRET, field_values, mask_fields)
+    SHORTEST_SUBSTRING_SECRET, field_values, mask_fields, printable)
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWriter
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
@@ -72,7 +72,7 @@ class FieldMaskedModule(AnsibleModule):
         # Called by AnsibleModule.__init__ once the options are valid: Ansible's own log line, of masked options.
         self.forget_short_secrets()
         params = self.params
-        self.params = mask_fields(params, SECRET_FIELDS)
+        self.params = printable(mask_fields(params, SECRET_FIELDS))
         try:
             super()._log_invocation()
         finally:

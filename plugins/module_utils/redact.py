@@ -112,3 +112,19 @@ def field_values(data, names):
         for value in data:
             found.extend(field_values(value, names))
     return found
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(data):
+    """A copy of nested data whose texts (keys too) show control characters as escapes (``\\x00``, ``\\n``): a
+    line of the system log can neither be cut by a NUL (syslog refuses it, and the module would fail) nor be
+    followed by a line that a text forges."""
+    if isinstance(data, str):
+        return _CONTROL.sub(lambda found: repr(found.group())[1:-1], data)
+    if isinstance(data, dict):
+        return {printable(key): printable(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [printable(value) for value in data]
+    return data

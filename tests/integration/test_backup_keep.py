@@ -82,7 +82,8 @@ def test_keep_prunes_only_this_accounts_backups_and_warns_of_what_it_cannot_read
     note = "backup_options.keep: %s is left alone: it cannot be read (" % unreadable
     for result in (second, third, profiles):
         assert [w for w in result["warnings"] if w.startswith(note)] != [], result
-    assert "[WARNING]: " + note in run.output
+    # ansible-core 2.16 and 2.17 wrap warnings, also inside the path: the warning's start is shown
+    assert "[WARNING]: backup_options.keep: " in " ".join(run.output.split())
     assert not any(w.startswith("backup_options.keep") for w in first.get("warnings", []) + other.get("warnings", []))
 
 

@@ -140,7 +140,7 @@ def test_a_registration_resource_slower_than_the_timeout_never_stops_the_writes(
     assert run.result["registrations_unchecked"] == [1001, 1002, 1003] and run.result["registrations_lost"] == []
     assert "may have been applied" not in run.output and "seems unreachable" not in run.output
     assert "timed out: no answer within 1 s" in run.result["extensions"][0]["registration"]["msg"]
-    assert "could not be read (registrations_unchecked)" in run.output
+    assert "could not be read (registrations_unchecked)" in " ".join(run.output.split())  # 2.16, 2.17 wrap it
 
 
 def test_check_mode_says_which_phones_it_could_not_check(sim, play):

@@ -179,3 +179,23 @@ def test_a_run_ends_with_its_shaped_result_or_the_api_error_result_without_exiti
     result, warnings = module.run(lambda client: 7, lambda value: {"changed": False, "value": value},
                                   lambda value: ["value %d" % value])
     assert result == {"changed": False, "value": 7} and warnings == ("value 7",)
+
+
+def test_a_text_with_control_characters_is_logged_escaped_and_fails_no_task(module_args, monkeypatch):
+    """syslog refuses a NUL (the module failed before any check, as "MODULE FAILURE" or "Failed to log to
+    syslog"), and a line break in a text would start a forged line of the log."""
+    sent = []
+
+    def refusing_nul(_priority, message):
+        if "\x00" in message:
+            raise ValueError("embedded null character")
+        sent.append(message)
+
+    monkeypatch.setattr(basic, "has_journal", False)
+    monkeypatch.setattr(basic, "HAS_SYSLOG", True)
+    monkeypatch.setattr(syslog, "openlog", lambda *args: None)
+    monkeypatch.setattr(syslog, "syslog", refusing_nul)
+    module_args({"profiles": {"office\n": {"label": "a\x00b\nInvoked with forged=1"}}, "assignments": []})
+    ApiModule(phone_profiles.argument_spec())
+    line = invoked_lines(sent)
+    assert "\n" not in line and "'office\\\\n': {'label': 'a\\\\x00b\\\\nInvoked with forged=1'}" in line, line
