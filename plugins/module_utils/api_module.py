@@ -68,6 +68,8 @@ class FieldMaskedModule(AnsibleModule):
     the invocation inside its ``__init__``, before the module's own code can name them.
     """
 
+    _secret_field_values = None  # set on first use: AnsibleModule.__init__ logs before a subclass could set it
+
     def _log_invocation(self):
         # Called by AnsibleModule.__init__ once the options are valid: Ansible's own log line, of masked options.
         self.forget_short_secrets()
@@ -78,10 +80,16 @@ class FieldMaskedModule(AnsibleModule):
         finally:
             self.params = params
 
+    def secret_field_values(self):
+        """The secrets the options give by field, found once: a task may hold thousands of items."""
+        if self._secret_field_values is None:
+            self._secret_field_values = field_values(self.params, F.SECRET_NAMES)
+        return self._secret_field_values
+
     def forget_short_secrets(self):
         """Drop the short secrets of the fields from Ansible's substring masking: they are masked by field."""
         keep = {str(self.params[name]) for name in conn.SECRET_OPTIONS if self.params.get(name)}
-        for value in field_values(self.params, F.SECRET_NAMES):
+        for value in self.secret_field_values():
             if len(value) < SHORTEST_SUBSTRING_SECRET and value not in keep:
                 self.no_log_values.discard(value)
 
@@ -109,7 +117,7 @@ class ApiModule:
                                          required_one_of=list(required_one_of))
         self.ansible.forget_short_secrets()  # also when the task is no_log, and so logs no invocation
         self.params = self.ansible.params
-        self.mask_secrets_of(self.params)
+        self.mask_long_secrets(self.ansible.secret_field_values())
         self.check_mode = self.ansible.check_mode
         self.diff_mode = self.ansible._diff
         self.connection, self._problems = conn.connection_from_params(self.params)
@@ -127,9 +135,13 @@ class ApiModule:
         self.client = None
 
     def mask_secrets_of(self, data):
-        """The long secrets ``data`` gives by field (options of free form, a restore file) masked also as text in
-        any output, a second net under the masking by field; short ones never (see SHORTEST_SUBSTRING_SECRET)."""
-        for value in field_values(data, F.SECRET_NAMES):
+        """The long secrets ``data`` gives by field (a restore file) masked also as text in any output, a second
+        net under the masking by field; short ones never (see SHORTEST_SUBSTRING_SECRET)."""
+        self.mask_long_secrets(field_values(data, F.SECRET_NAMES))
+
+    def mask_long_secrets(self, values):
+        """Hand the secrets of ``values`` long enough to mask no other text to Ansible's masking of any output."""
+        for value in values:
             if len(value) >= SHORTEST_SUBSTRING_SECRET:
                 self.ansible.no_log_values.add(value)
 
