@@ -117,11 +117,14 @@ def field_values(data, names):
             value = data[key]
             if isinstance(value, (str, int, float)) and _holds_value(value) and not isinstance(value, bool):
                 found.append(str(value))
-        data = data.values()
-    if isinstance(data, (list, tuple, type({}.values()))):
-        for value in data:
-            if isinstance(value, _CONTAINERS):
-                found.extend(field_values(value, names))
+        children = data.values()
+    elif isinstance(data, (list, tuple)):
+        children = data
+    else:
+        return found
+    for value in children:
+        if isinstance(value, _CONTAINERS):
+            found.extend(field_values(value, names))
     return found
 
 
