@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from ansible_collections.telphin.pbx.plugins.module_utils.connection import API_PREFIX
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError, error_from_answer
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.redact import Redactor
 from ansible_collections.telphin.pbx.plugins.module_utils.tokens import ClientCredentialsToken, GivenToken
 from ansible_collections.telphin.pbx.plugins.module_utils.transport import Transport
@@ -50,6 +51,7 @@ class ApiClient:
         else:
             self.token = ClientCredentialsToken(self.transport, connection.app_id, connection.app_secret,
                                                 USER_AGENT, clock=self.transport.clock)
+        self.bulk_registrations = BulkRegistrations()
 
     def stats(self):
         """Requests sent, by method and ``total`` (a retry is one more; the token requests are the ``POST``
@@ -125,8 +127,7 @@ class ApiClient:
         (RegInfo: ``registered``, ``extension_id``, ``registrations``). Errors as :meth:`get_phone`'s: a 404
         names the likely cause, and an answer that is not a JSON object fails.
 
-        One GET per extension: the vendor's bulk read (``GET /extension/registration/``, "in blocks") is not
-        used, as no public copy of its page keeps its parameters (see module_utils/registrations.py).
+        One extension; ``registrations.read_in_blocks`` reads many in blocks, where that pays.
 
         ``optional``: the read only watches a change (check_registrations): a registration resource that
         times out must not trip the outage breaker and stop the writes.
@@ -157,8 +158,14 @@ class ApiClient:
         """Every extension of a client (``GET /client/{id}/extension/``), all pages: see :class:`Listing`.
 
         Filters (``type``, ``status``, ``name``, ``extension_group_id``...) with a None value are not sent.
+        A listing of the whole account (``@me``, no filter but ``type: phone``) tells the bulk read of the
+        registrations how many phones the account has and how large a block the server serves.
         """
-        return Listing(self, client_id, filters, per_page, read_ahead=self.pool_size).read()
+        listing = Listing(self, client_id, filters, per_page, read_ahead=self.pool_size)
+        extensions = listing.read()
+        if client_id == "@me" and set(listing.filters) <= {"type"} and listing.filters.get("type", "phone") == "phone":
+            self.bulk_registrations.account = (sum(1 for ext in extensions if is_phone(ext)), listing.longest)
+        return extensions
 
     def extension_page(self, page, per_page=None, client_id="@me", **filters):
         """One page of the extension listing as the server serves it (``per_page`` None: the server's default).
@@ -192,6 +199,7 @@ class Listing:
         self.page_sizes = (per_page,) + tuple(size for size in self.SMALLER_PAGES if size < per_page)
         self.per_page = None
         self.read_ahead = max(1, read_ahead)
+        self.longest = 0  # the longest page served, once read
 
     def read(self):
         first = self._first_page()
@@ -212,7 +220,7 @@ class Listing:
                             "which needs no listing (module api_info shows how the server pages)"
                             % (number, number - 1, len(first))))
                     result.extend(items)
-                    longest = max(longest, len(items))
+                    longest = self.longest = max(longest, len(items))
                     previous = items
                 page, batch = page + batch, min(2 * batch, self.read_ahead)
         return result
@@ -226,6 +234,7 @@ class Listing:
                     continue  # the server refuses this page size instead of capping it: ask for less
                 raise
             self.per_page = per_page
+            self.longest = len(items)
             return items
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -241,6 +250,31 @@ class Listing:
             raise ApiError("GET", API_PREFIX + self.path, status=200,
                            message="expected a JSON list of extensions, got %s" % _kind(items))
         return items
+
+
+class BulkRegistrations:
+    """What one run learnt of the bulk read of SIP registrations ("in blocks"; ``registrations.read_in_blocks``
+    reads it, see module_utils/registrations.py), shared by every read of the run.
+
+    ``account``: ``(phones, block)`` from a listing of the whole account (:meth:`ApiClient.list_extensions`), or
+    None; ``path``: the bulk path that answered; ``missing``: the bulk paths answered that they are not there,
+    so the run reads one GET per extension from then on (the registration watch reads before and after the
+    writes: the second read does not try again). ``requests``: the bulk requests sent; ``per_extension``: the
+    extensions read with a GET of their own.
+    """
+
+    PATHS = ("/extension/registration/", "/client/@me/registration/")
+    BLOCK_SIZES = (LIST_PAGE_SIZE,) + Listing.SMALLER_PAGES
+
+    def __init__(self):
+        self.account = None
+        self.path = None
+        self.missing = False
+        self.requests = self.per_extension = 0
+
+    def stats(self):
+        """The registration requests of the run: ``{bulk, per_extension}``."""
+        return dict(bulk=self.requests, per_extension=self.per_extension)
 
 
 def _kind(value):

@@ -9,9 +9,11 @@ and ``findings`` says in words what was found and what the modules do about it.
 
 from __future__ import annotations
 
+from ansible_collections.telphin.pbx.plugins.module_utils.connection import API_PREFIX
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.fields import FIELDS, FIELDS_BY_NAME, mask
+from ansible_collections.telphin.pbx.plugins.module_utils.registrations import read_bulk
 
 # Larger than any page size a server is likely to serve, so that its answer shows the largest it does.
 PROBE_PAGE_SIZES = (1000, 500, 200, 100, 50, 20, 10)
@@ -102,8 +104,34 @@ def probe_with_registration(client, extension_id=None):
     result = probe(client, extension_id)
     phone = result["phone_fields"]
     result["registration"] = probe_registration(client, phone["extension_id"]) if phone else None
-    result["findings"] = result["findings"] + registration_findings(result["registration"])
+    result["registration_bulk"] = probe_bulk_registration(client, phone["extension_id"]) if phone else None
+    result["findings"] = result["findings"] + registration_findings(result["registration"]) + \
+        bulk_registration_findings(result["registration_bulk"])
     return result
+
+
+def probe_bulk_registration(client, extension_id):
+    """Whether the account serves the bulk read of registrations: one block that names ``extension_id`` (one
+    request per path tried; the vendor's path first). ``available``: True, False (404,
+    403, 400, an answer of another shape), or None (another error, or an id that is not a number)."""
+    bulk = client.bulk_registrations
+    found = read_bulk(client, [str(extension_id)]) if str(extension_id).isdigit() else {}
+    available = True if bulk.path else (False if bulk.missing else None)
+    return dict(available=available, path=API_PREFIX + bulk.path if bulk.path else None,
+                holds_the_phone=str(extension_id) in found, requests=bulk.requests)
+
+
+def bulk_registration_findings(bulk):
+    """The bulk read's part of the probe in words."""
+    if bulk is None or bulk["available"] is None:
+        return ["The bulk read of registrations could not be tried: registration_info and check_registrations "
+                "try it themselves where it pays."] if bulk else []
+    if bulk["available"]:
+        return ["GET %s answered registrations in blocks: registration_info and check_registrations read them so "
+                "where that pays (the phones selected are at least the account's phones divided by the block size), "
+                "and read on its own every phone a block does not hold." % bulk["path"]]
+    return ["The bulk read of registrations (GET /api/ver1.0/extension/registration/, or /client/@me/registration/) "
+            "is not served: registration_info and check_registrations read one GET per extension."]
 
 
 def probe_registration(client, extension_id):

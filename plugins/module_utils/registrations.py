@@ -9,8 +9,9 @@ The vendor's page ("Internal Number Registration", tests/simulator/README.md quo
 registrations", and when it is false ``registrations`` holds "the last (already expired)" ones. A
 registration holds ``device`` (typed ``object``, "Device Name (User Agent)", a string in the page's example),
 ``real_address``, ``contact_address``, ``expires`` and ``registration_id``. :func:`normalize` turns any
-answer into that shape without raising; ``runner.read_registrations`` reads many extensions, one GET each
-(``runner.read_info``: registration_info's reads), and ``results.registration_info_result`` shapes its result.
+answer into that shape without raising; ``runner.read_registrations`` reads many extensions, in blocks or
+one GET each (``runner.read_info``: registration_info's reads), and ``results.registration_info_result``
+shapes its result.
 
 ``expires`` is passed on as the API gives it, because the page allows two readings that a client cannot tell
 apart from one value with certainty: its table says "the date (UTC) after which the registration will be
@@ -18,16 +19,18 @@ lost", type long (a Unix timestamp in seconds, in the past for an expired regist
 holds ``699`` (seconds until the registration lapses, negative for an expired one). A value above 10^9 can
 only be a timestamp; module api_info says which one the account's API answers.
 
-Why one GET per extension, and not the bulk read the page lists (``GET /extension/registration/``, "in
-blocks"): no public copy of the page keeps that method's parameters or its answer's shape, so a client can
-only guess where it lives (``/extension/registration/`` or elsewhere; some operators may not have it), what a
-block is (pages of the account, or the ids asked for) and whether the answer is a list or a map. A server
-that ignores a guessed parameter answers a block other than the one asked for, and one that ignores
-``page`` repeats its first block: telling that apart costs requests, and a wrong guess would either read
-part of the account as the whole or cost more than the one request per extension it was to save. The GET
-of one extension is documented with its path, its answer and its errors; ``api_info`` checks that it can be
-read. The bulk read is worth it only for large accounts (one request per block instead of one per extension)
-once its parameters are known.
+The bulk read the page lists (``GET /extension/registration/``, "in blocks"): no public copy of the page keeps
+its parameters or its answer's shape, so the client reads it in a way that every guess survives
+(:func:`read_in_blocks`; what the run learnt of it is kept on the client, ``client.BulkRegistrations``). It is
+tried only where it pays (:func:`bulk_pays`: the account's phones are known from a listing of the run, and the
+phones selected are at least the account's phones divided by the block size the listing served); each block asks
+for ``page``/``per_page`` and names the ids it still lacks (``extension_id``), so a server that pages the
+account, one that reads the ids named and one that answers everything at once all serve it; the blocks end as
+the listing's pages do (:func:`block_ends`), and only answers that are recognisably RegInfo with an
+``extension_id`` count (:func:`bulk_block`). Every phone selected that the blocks did not hold is read on its
+own (``GET /extension/{id}/registration/``): an extension missing from a block is never taken for one without
+registrations, so part of the account is never read as the whole. A 404, a 403, a 400 or an answer of another
+shape falls back to one GET per extension for the rest of the run.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping, Optional
 
+from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME
 
 # The fields of one registration, in the order of the vendor's example.
@@ -134,6 +138,115 @@ def device_text(value):
         return str(value)
 
 
+# ---- the bulk read: when it pays, what a block holds, when the blocks end ---------------------------------
+
+def bulk_pays(selected, account_phones, block):
+    """Whether reading ``selected`` phones in blocks costs no more than one GET each: ``selected`` is at least
+    ``account_phones / block`` (a block read pages the whole account). False when either is unknown, and for one
+    phone (a block cannot cost less than its one GET)."""
+    if selected < 2 or not account_phones or not block:
+        return False
+    return selected * block >= account_phones
+
+
+def bulk_block(answer):
+    """One answer of the bulk read as ``{extension id (str): normalized RegInfo}`` in the answer's order, or None
+    when it is not recognisably registrations: a list of RegInfo objects, or a map ``{extension id: RegInfo}``,
+    each with the ``extension_id`` (in the map, the key stands for a missing one) and ``registered`` or
+    ``registrations``. An empty list or map is an empty block; anything else (an empty body, one RegInfo, a
+    page of a gateway) is None."""
+    if isinstance(answer, list):
+        items = [(None, item) for item in answer]
+    elif isinstance(answer, Mapping):
+        items = list(answer.items())
+    else:
+        return None
+    block = {}
+    for key, item in items:
+        if not isinstance(item, Mapping) or not ("registered" in item or "registrations" in item):
+            return None
+        extension_id = _extension_id(item.get("extension_id"), None)
+        if not isinstance(extension_id, int):
+            extension_id = _extension_id(key, None)
+        if not isinstance(extension_id, int):
+            return None
+        block.setdefault(str(extension_id), normalize(item, extension_id))
+    return block
+
+
+def block_ends(block_ids, seen, longest):
+    """Whether a block of the bulk read ends it, as a page ends the extension listing: an empty block, one shorter
+    than the longest served before it (a server may cap the block silently, so one shorter than asked for is
+    not the end), or one that repeats ids already seen (a server that ignores ``page``)."""
+    return not block_ids or len(block_ids) < longest or bool(set(block_ids) & set(seen))
+
+
+class _NoBulkRead(Exception):
+    """The bulk path answered that it is not there (404, 403, 400) or not in a shape known."""
+
+
+def read_in_blocks(client, extension_ids, optional=False):
+    """``{extension id (str): normalized RegInfo}`` of those of ``extension_ids`` that blocks of the bulk read
+    held, where it pays (:func:`bulk_pays`, over ``client.bulk_registrations``); ``{}`` where it does not or
+    fails. The rest are for the caller to read one by one. ``optional`` as for a GET."""
+    bulk = client.bulk_registrations
+    wanted = [str(extension_id) for extension_id in extension_ids if str(extension_id).isdigit()]
+    if bulk.missing or bulk.account is None or not bulk_pays(len(wanted), *bulk.account):
+        return {}
+    return read_bulk(client, wanted, optional)
+
+
+def read_bulk(client, wanted, optional=False):
+    """The blocks that hold ``wanted`` (ids, as texts of digits) from the path that answered before, or from each
+    bulk path in turn until one does (``client.bulk_registrations`` remembers which, or that none did)."""
+    bulk = client.bulk_registrations
+    for path in (bulk.path,) if bulk.path else bulk.PATHS:
+        try:
+            found = _blocks(client, path, wanted, optional)
+        except _NoBulkRead:
+            continue
+        except ApiError:  # an outage, the rate limit: the reads of one extension meet it and say so
+            return {}
+        bulk.path = path
+        return found
+    bulk.missing = True
+    return {}
+
+
+def _blocks(client, path, wanted, optional):
+    """The blocks of ``path``, each naming the ids still lacking, until all are held or a block ends them."""
+    bulk = client.bulk_registrations
+    found, seen, longest, sizes, page = {}, set(), 0, list(bulk.BLOCK_SIZES), 1
+    asked = set(wanted)
+    while len(found) < len(asked):
+        lacking = [extension_id for extension_id in wanted if extension_id not in found]
+        params = dict(page=page, per_page=sizes[0], extension_id=",".join(lacking[:sizes[0]]))
+        bulk.requests += 1
+        try:
+            block = bulk_block(client.request("GET", path, params=params, optional=optional))
+        except ApiError as exc:
+            if page > 1:
+                break  # a block that failed midway: what the others held is kept, the rest read one by one
+            if exc.status == 400 and len(sizes) > 1:
+                sizes.pop(0)  # a smaller block, as the listing asks for smaller pages
+                continue
+            if exc.status in (400, 403, 404):
+                raise _NoBulkRead() from exc
+            raise
+        if block is None:
+            if page == 1:
+                raise _NoBulkRead()
+            break
+        ends = block_ends(list(block), seen, longest)
+        for extension_id in asked.intersection(block):
+            found.setdefault(extension_id, block[extension_id])
+        seen.update(block)
+        longest, page = max(longest, len(block)), page + 1
+        if ends:
+            break
+    return found
+
+
 # ---- devices -------------------------------------------------------------------------------------------
 
 def device_model(user_agent):
@@ -208,6 +321,7 @@ class Info:
     failures: Mapping = field(default_factory=dict)
     refused: tuple = ()
     checked: int = 0
+    reads: Mapping = field(default_factory=dict)  # the registration requests: {bulk, per_extension}
 
 
 def query_from_params(params):

@@ -423,6 +423,8 @@ def registration_info_result(info, common):
     result.update(extensions=list(info.entries), devices=device_counts(info.entries))
     result["stats"] = dict(targets=len(info.targets), checked=info.checked, failed=len(info.failures),
                            returned=len(info.entries), **common.get("stats", {}))
+    if info.reads:
+        result["stats"]["registration_requests"] = dict(info.reads)
     if info.refused:
         result.update(failed=True, problems=list(info.refused),
                       msg="No registration was read: " + "; ".join(info.refused))

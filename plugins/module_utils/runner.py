@@ -29,7 +29,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.backup import account_
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, plan_profiles
-from ansible_collections.telphin.pbx.plugins.module_utils.registrations import Info, normalize
+from ansible_collections.telphin.pbx.plugins.module_utils.registrations import Info, normalize, read_in_blocks
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
     ME, Target, duplicate_targets, needs_listing, resolve, targets_from_params)
 
@@ -355,7 +355,9 @@ class _Read:
 
 
 def read_registrations(client, extension_ids, parallel, optional=False):
-    """``GET /extension/{id}/registration/`` of each extension, ``parallel`` at a time: ``(by_id, failures)``.
+    """The registrations of each extension: in blocks where that pays (``registrations.read_in_blocks``), and
+    ``GET /extension/{id}/registration/`` of each one the blocks did not hold, ``parallel`` at a time:
+    ``(by_id, failures)``.
 
     ``by_id``: ``{extension id (str): normalized answer}``; ``failures``: ``{extension id (str): why}``, both
     in the order of ``extension_ids`` (an id given twice is read once). The reads go through
@@ -365,12 +367,16 @@ def read_registrations(client, extension_ids, parallel, optional=False):
     (the registration watch of a change): a time-out never counts toward the outage breaker.
     """
     ids = list(dict.fromkeys(str(extension_id) for extension_id in extension_ids))
+    in_blocks = read_in_blocks(client, ids, optional=optional)
+    client.bulk_registrations.per_extension += len(ids) - len(in_blocks)
 
     def read(one):
         answer = client.get_registration(one.extension_id, optional=optional)
         return replace(one, info=normalize(answer, one.extension_id))
 
-    done, _stopped = run_each(tuple(_Read(extension_id) for extension_id in ids), read, parallel)
+    done, _stopped = run_each(tuple(_Read(i) for i in ids if i not in in_blocks), read, parallel)
+    done = {one.extension_id: one for one in done}
+    done = [_Read(i, info=in_blocks[i]) if i in in_blocks else done[i] for i in ids]
     by_id = {one.extension_id: one.info for one in done if not one.failed}
     failures = {one.extension_id: one.msg for one in done if one.failed}
     return by_id, failures
@@ -378,8 +384,9 @@ def read_registrations(client, extension_ids, parallel, optional=False):
 
 def read_info(client, query, parallel):
     """The work of registration_info: the extensions (one listing when names or the whole account need
-    it), one GET of the registrations each, the filters. A ``registrations.Info``; a problem that only the listing
-    shows (a name that names nothing, a queue) refuses the task before any registration is read."""
+    it), their registrations (:func:`read_registrations`: in blocks where that pays), the filters. A
+    ``registrations.Info``; a problem that only the listing shows (a name that names nothing, a queue) refuses
+    the task before any registration is read."""
     if query.wanted is None:
         listed = client.list_extensions(ME, type="phone", **query.filters)
         targets, refused = [(str(ext.get("id")), ext.get("name")) for ext in listed if is_phone(ext)], []
@@ -393,7 +400,8 @@ def read_info(client, query, parallel):
     by_id, failures = read_registrations(client, [extension_id for extension_id, _name in targets], parallel)
     entries = tuple(_entry(by_id[extension_id], name) for extension_id, name in targets if extension_id in by_id)
     return Info(targets=targets, entries=tuple(e for e in entries if query.keeps(e)),
-                failures=MappingProxyType(failures), checked=len(by_id))
+                failures=MappingProxyType(failures), checked=len(by_id),
+                reads=MappingProxyType(client.bulk_registrations.stats()))
 
 
 def _once(targets):

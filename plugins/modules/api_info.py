@@ -18,7 +18,7 @@ description:
     one phone extension against the vendor's page, the token's lifetime and the rate-limit headers.
   - Whether the SIP registration resource can be read with the credentials given, with one
     C(GET /extension/{id}/registration/) of the same phone extension (RV(registration)), and the readings
-    its answer shows.
+    its answer shows; whether the bulk read of registrations is served, with one block (RV(registration_bulk)).
   - RV(findings) says in words what was found and what the modules do about each finding.
 author:
   - telphin.pbx maintainers (@telphin-pbx)
@@ -152,6 +152,29 @@ registration:
     error:
       description: The refusal, when not readable.
       type: str
+registration_bulk:
+  description:
+    - Whether the account serves the bulk read of SIP registrations ("in blocks", which
+      M(telphin.pbx.registration_info) and the option C(check_registrations) use where it pays), with one
+      block naming the phone of RV(phone_fields) from C(GET /extension/registration/), and from
+      C(GET /client/@me/registration/) when the first is not there; null when the account has no phone
+      extension.
+  returned: always
+  type: dict
+  contains:
+    available:
+      description: True when a block answered; false when neither path is there (HTTP 404, 403, 400, an
+        answer that is not registrations); null when it could not be told (another error).
+      type: bool
+    path:
+      description: The path that answered, when available.
+      type: str
+    holds_the_phone:
+      description: Whether the block held the phone asked for.
+      type: bool
+    requests:
+      description: The requests the probe of the bulk read sent (usually one per path tried).
+      type: int
 token:
   description: The token's lifetime as the token endpoint gave it.
   returned: always

@@ -17,11 +17,16 @@ description:
     registrations; when it has none, the API shows its last, already expired, registrations.
   - RV(devices) counts the registered devices per model (the user agent without its firmware version), for
     an inventory of handsets.
-  - "Request cost: one GET per extension, a token request, and the listing (one request per 100 extensions
-    of the account, see M(telphin.pbx.extension_info)) only when no extension is named or one is named by
-    number or name. The vendor's bulk read (C(GET /extension/registration/)) is not used: no public copy of
-    its page keeps its parameters, so a client could read a block other than the one it asked for without
-    knowing it."
+  - "Request cost: a token request, the listing (one request per 100 extensions of the account, see
+    M(telphin.pbx.extension_info)) only when no extension is named or one is named by number or name, and the
+    registrations: in blocks where that pays, else one GET per extension. The vendor's bulk read
+    (C(GET /extension/registration/), or C(GET /client/@me/registration/)) is tried when the account's phones
+    are known from an unfiltered listing and the phones selected are at least the account's phones divided by
+    the block size the listing served (every phone of the account, say); it costs about one request per block.
+    Every phone selected that its blocks did not hold is read on its own, so a server that pages otherwise
+    never makes part of the account pass for the whole. Where the API does not serve it (HTTP 404, 403, 400,
+    an answer of another shape), the task reads one GET per extension. RV(stats.registration_requests) shows
+    which it did. With O(extension_id), or O(extensions) given by id, there is no listing: one GET each."
   - Bad options (an id that is not a positive integer, a regular expression that does not compile, a
     listing filter with named extensions) fail before any request, naming the option. A name that names no
     extension, or an extension that is not a phone, fails after the listing, before any registration is read.
@@ -195,6 +200,16 @@ stats:
       description: HTTP requests sent, by method, and in all (C(total)); token requests count as C(POST).
       type: dict
       sample: {"GET": 41, "POST": 1, "total": 42}
+    registration_requests:
+      description:
+        - The requests that read SIP registrations - C(bulk), the blocks of the bulk read
+          (C(GET /extension/registration/), tried when the phones selected are at least the account's phones
+          divided by the block size its listing served), and C(per_extension), one C(GET) of one extension
+          each (every phone the blocks did not hold, or all of them when the bulk read does not pay or the
+          API does not serve it).
+      returned: when registrations were read
+      type: dict
+      sample: {"bulk": 1, "per_extension": 0}
 problems:
   description: Why no registration was read, when the listing showed a name that names no extension, or an
     extension that is not a phone.

@@ -118,7 +118,22 @@ def test_the_probe_reads_the_registration_resource_once(sim, play, only_gets, re
                for f in result["findings"])
     assert any("device is a JSON object" in f for f in result["findings"]) == (device_types == ["object"])
     assert [e["path"] for e in api_requests(sim) if "/registration/" in e["path"]] == [
-        "/api/ver1.0/extension/1001/registration/"]
+        "/api/ver1.0/extension/1001/registration/", "/api/ver1.0/extension/registration/"]  # and one block
+
+
+@pytest.mark.parametrize("where, path, requests", [
+    ("extension", "/api/ver1.0/extension/registration/", 1),
+    ("client", "/api/ver1.0/client/@me/registration/", 2),
+    ("none", None, 2),
+])
+def test_the_probe_says_whether_the_account_serves_the_bulk_read(sim, play, only_gets, where, path, requests):
+    sim.set_readings(registration_bulk=where, registration_bulk_shape="map" if where == "client" else "list")
+    result = probe(play)
+    assert result["registration_bulk"] == {"available": where != "none", "path": path,
+                                           "holds_the_phone": where != "none", "requests": requests}
+    said = [f for f in result["findings"] if "registrations in blocks" in f or "bulk read" in f]
+    assert len(said) == 1 and (("is not served" in said[0]) == (where == "none")), said
+    assert len(api_requests(sim)) <= 10
 
 
 def test_a_refused_registration_resource_is_a_finding_not_a_failure(sim, play, only_gets):

@@ -44,6 +44,35 @@ def test_a_change_that_logs_devices_out_names_them(sim, play):
     assert len(reads) == 4 + 3, reads
 
 
+BULK_PATHS = ("/api/ver1.0/extension/registration/", "/api/ver1.0/client/@me/registration/")
+# By number: the listing of the account (40 extensions, 32 phones, one page of 40) tells the bulk read it pays.
+BY_NUMBER = [{"extension_name": "100", "auth_type": "both"},
+             {"extension_name": "101", "static_reg_address": "10.1.2.3:5060"},
+             {"extension_name": "102", "hangup_timeout": 41},
+             {"extension_name": "111", "auth_type": "both"}]
+
+
+def test_the_watch_reads_in_blocks_before_and_after_the_writes(sim, play):
+    run = play({TASK: {"extensions": BY_NUMBER, "check_registrations": True, "registration_wait": 0}})
+    assert run.rc == 0, run
+    assert run.result["registrations_lost"] == [1001, 1002] and run.result["registrations_unchecked"] == []
+    by_id = {e["extension_id"]: e["registration"] for e in run.result["extensions"]}
+    assert by_id[1003] == dict(by_id[1003], registered_before=True, registered_after=True, lost=False)
+    assert by_id[1012]["registered_before"] is False and by_id[1012]["lost"] is False
+    assert registration_reads(sim) == [BULK_PATHS[0]] * 2  # one block before, one after
+
+
+def test_the_watch_remembers_that_the_bulk_read_is_not_there(sim, play):
+    sim.set_readings(registration_bulk="none")
+    run = play({TASK: {"extensions": BY_NUMBER, "check_registrations": True, "registration_wait": 0}})
+    assert run.rc == 0 and run.result["registrations_lost"] == [1001, 1002], run
+    reads = registration_reads(sim)
+    assert reads[:2] == list(BULK_PATHS)  # tried once each (404), before the writes only
+    assert sorted(reads[2:]) == sorted("/api/ver1.0/extension/%d/registration/" % i
+                                       for i in (1001, 1002, 1003, 1012, 1001, 1002, 1003))
+    assert api_requests(sim, "PUT") and all(not e["failed"] for e in run.result["extensions"])
+
+
 def test_devices_that_register_again_within_the_wait_are_not_lost(sim, play):
     sim.set_readings(reregister_after=2)
     started = time.monotonic()

@@ -1,9 +1,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""registration_info against the simulator: one, many and every phone extension, exactly one GET of
-/registration/ per extension, the filters, the device models, the readings of expires and device, and the
-failures (403 of one extension, 401 that stops the task, bad options before any request)."""
+"""registration_info against the simulator: one, many and every phone extension, in blocks where the bulk read
+pays and exactly one GET of /registration/ per extension otherwise (each reading of the bulk read), the
+filters, the device models, the readings of expires and device, and the failures (403 of one extension, 401
+that stops the task, bad options before any request)."""
 
 import collections
+import math
+import re
 
 import pytest
 
@@ -19,9 +22,19 @@ ACCOUNT_DEVICES = {"Grandstream GXP2170": 2, "Yealink SIP-T46U": 2, "Zoiper": 2,
                    "Yealink SIP-T54W": 1, "snom D735": 1, "snom D785": 1}
 
 
+ONE_EXTENSION = re.compile(r"^/api/ver1\.0/extension/(\d+)/registration/$")
+BULK_PATHS = ("/api/ver1.0/extension/registration/", "/api/ver1.0/client/@me/registration/")
+
+
 def registration_gets(sim):
-    """The ids of the extensions whose registrations were read, one per GET (in the order received)."""
-    return [int(e["path"].split("/")[4]) for e in api_requests(sim, "GET") if e["path"].endswith("/registration/")]
+    """The ids of the extensions whose registrations were read one per GET (in the order received)."""
+    return [int(ONE_EXTENSION.match(e["path"]).group(1)) for e in api_requests(sim, "GET")
+            if ONE_EXTENSION.match(e["path"])]
+
+
+def bulk_requests(sim):
+    """The requests of the bulk read (its blocks, and the paths tried that are not there)."""
+    return [e for e in api_requests(sim, "GET") if e["path"] in BULK_PATHS]
 
 
 def listing_pages(sim):
@@ -49,7 +62,8 @@ def test_one_extension_by_number(sim, play):
     assert registration_gets(sim) == [1001] and [e["query"]["page"] for e in listing_pages(sim)] == ["1", "2"]
     assert len(api_requests(sim)) == 3
     assert run.result["stats"] == {"targets": 1, "checked": 1, "failed": 0, "returned": 1,
-                                   "requests": {"GET": 3, "POST": 1, "total": 4}}
+                                   "requests": {"GET": 3, "POST": 1, "total": 4},
+                                   "registration_requests": {"bulk": 0, "per_extension": 1}}
 
 
 def test_one_extension_by_id_needs_no_listing_and_works_in_check_mode(sim, play):
@@ -62,31 +76,93 @@ def test_one_extension_by_id_needs_no_listing_and_works_in_check_mode(sim, play)
     assert [e["path"] for e in api_requests(sim)] == ["/api/ver1.0/extension/1005/registration/"]
 
 
-def test_many_extensions_by_id_number_and_name_one_listing_one_get_each(sim, play):
+def test_many_extensions_by_id_number_and_name_one_listing_one_block(sim, play):
     run = play({MODULE: {"extensions": [1001, "101", "000*102", 1005, "1012", 1001, "100"], "parallel": 4}})
     assert run.rc == 0, run
     assert [(e["extension_id"], e["name"], e["registered"]) for e in run.result["extensions"]] == [
         (1001, "000*100", True), (1002, "000*101", True), (1003, "000*102", True), (1005, "000*104", False),
         (1012, "000*111", False)]
     assert by_id(run.result)[1012]["registrations"] == []
-    assert sorted(registration_gets(sim)) == [1001, 1002, 1003, 1005, 1012] and len(listings(sim)) == 1
+    # 5 phones of 32, blocks of 40 (the listing's page): one block holds them all.
+    assert registration_gets(sim) == [] and len(bulk_requests(sim)) == 1 and len(listings(sim)) == 1
+    assert run.result["stats"]["registration_requests"] == {"bulk": 1, "per_extension": 0}
     assert run.result["devices"] == {"Cisco/SPA504G": 1, "Grandstream GXP2170": 1, "MicroSIP": 1,
                                      "Yealink SIP-T46U": 1}
 
 
-def test_every_phone_of_the_account_exactly_one_get_each(sim, play):
+def test_every_phone_of_the_account_exactly_one_get_each_without_the_bulk_read(sim, play):
+    sim.set_readings(registration_bulk="none")
     run = play({MODULE: {}})
     assert run.rc == 0, run
     assert [e["extension_id"] for e in run.result["extensions"]] == PHONES
     assert collections.Counter(registration_gets(sim)) == collections.Counter(PHONES)  # once each, no other
     assert [e["query"].get("type") for e in listings(sim)] == ["phone"]
-    assert len(listing_pages(sim)) == 2 and len(api_requests(sim)) == len(PHONES) + 2
-    assert run.result["stats"]["requests"] == {"GET": len(PHONES) + 2, "POST": 1, "total": len(PHONES) + 3}
+    assert [e["path"] for e in bulk_requests(sim)] == list(BULK_PATHS)  # each tried once, 404
+    assert len(listing_pages(sim)) == 2 and len(api_requests(sim)) == len(PHONES) + 4
+    assert run.result["stats"]["requests"] == {"GET": len(PHONES) + 4, "POST": 1, "total": len(PHONES) + 5}
+    assert run.result["stats"]["registration_requests"] == {"bulk": 2, "per_extension": len(PHONES)}
     assert sorted(e["extension_id"] for e in run.result["extensions"] if e["registered"]) == REGISTERED
     for entry in run.result["extensions"]:
         assert entry["registrations"] == sim.registrations(entry["extension_id"])["registrations"], entry
     assert run.result["devices"] == ACCOUNT_DEVICES
     assert list(run.result["devices"])[:3] == ["Grandstream GXP2170", "Yealink SIP-T46U", "Zoiper"]
+
+
+# Each reading of the bulk read (tests/simulator/README.md): where it lives, what a block is, the answer's shape.
+BULK_READINGS = [
+    {},
+    {"registration_bulk": "client"},
+    {"registration_bulk_select": "ids"},
+    {"registration_bulk_select": "all"},
+    {"registration_bulk_shape": "map"},
+    {"registration_bulk": "client", "registration_bulk_select": "ids", "registration_bulk_shape": "map"},
+]
+
+
+@pytest.mark.parametrize("block", [100, 10])
+@pytest.mark.parametrize("readings", BULK_READINGS, ids=["extension-pages-list", "client", "ids", "all", "map",
+                                                         "client-ids-map"])
+def test_every_phone_of_the_account_in_blocks(sim, play, readings, block):
+    sim.set_readings(per_page_max=block, **readings)
+    run = play({MODULE: {}})
+    assert run.rc == 0, run
+    assert [e["extension_id"] for e in run.result["extensions"]] == PHONES
+    for entry in run.result["extensions"]:
+        assert entry["registrations"] == sim.registrations(entry["extension_id"])["registrations"], entry
+    assert sorted(e["extension_id"] for e in run.result["extensions"] if e["registered"]) == REGISTERED
+    assert run.result["devices"] == ACCOUNT_DEVICES
+    blocks = bulk_requests(sim)
+    assert registration_gets(sim) == [] and len(blocks) <= math.ceil(len(PHONES) / block) + 1
+    at_client = readings.get("registration_bulk") == "client"
+    assert [e["path"] for e in blocks[:1]] == [BULK_PATHS[0]]  # the vendor's path first; 404 under "client"
+    assert {e["path"] for e in blocks[1:]} <= {BULK_PATHS[1] if at_client else BULK_PATHS[0]}
+    assert run.result["stats"]["registration_requests"] == {"bulk": len(blocks), "per_extension": 0}
+
+
+def test_a_few_phones_of_a_large_account_one_get_each(sim, play):
+    sim.set_readings(per_page_max=10)  # blocks of 10: 2 phones of 32 cost less one by one
+    run = play({MODULE: {"extensions": ["100", "101"]}})
+    assert run.rc == 0, run
+    assert [e["extension_id"] for e in run.result["extensions"]] == [1001, 1002]
+    assert sorted(registration_gets(sim)) == [1001, 1002] and bulk_requests(sim) == []
+    assert run.result["stats"]["registration_requests"] == {"bulk": 0, "per_extension": 2}
+
+
+def test_ids_without_a_listing_are_read_one_get_each(sim, play):
+    run = play({MODULE: {"extensions": [1001, 1002, 1003]}})
+    assert run.rc == 0, run
+    assert sorted(registration_gets(sim)) == [1001, 1002, 1003] and bulk_requests(sim) == []
+    assert listing_pages(sim) == []
+
+
+def test_a_server_that_ignores_the_page_reads_no_part_of_the_account_as_the_whole(sim, play):
+    sim.set_readings(ignore_page=True)
+    run = play({MODULE: {}})
+    assert run.result["failed"] and "ignores the page parameter" in run.result["msg"], run
+    assert registration_gets(sim) == [] and bulk_requests(sim) == []
+    run = play({MODULE: {"extensions": [1001, 1002]}})  # by id: no listing, one GET each
+    assert run.rc == 0 and [e["extension_id"] for e in run.result["extensions"]] == [1001, 1002], run
+    assert sorted(registration_gets(sim)) == [1001, 1002] and bulk_requests(sim) == []
 
 
 def test_the_filters(sim, play_tasks):

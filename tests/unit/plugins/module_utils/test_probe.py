@@ -3,6 +3,7 @@
 
 import pytest
 
+from ansible_collections.telphin.pbx.plugins.module_utils.client import BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.probe import probe, probe_with_registration
 
@@ -19,6 +20,7 @@ class FakeClient:
         self.phone = phone if phone is not None else {"hangup_timeout": 45, "conference_pin": "605040"}
         self.registration = registration
         self.sent = []
+        self.bulk_registrations = BulkRegistrations()
 
     def get_user(self):
         self.sent.append("user")
@@ -35,6 +37,10 @@ class FakeClient:
     def get_phone(self, extension_id):
         self.sent.append(("phone", extension_id))
         return dict(self.phone)
+
+    def request(self, method, path, params=None, optional=False):  # only the bulk read: not there
+        self.sent.append(("bulk", path))
+        raise ApiError(method, path, status=404, message="Not found")
 
     def get_registration(self, extension_id):
         self.sent.append(("registration", extension_id))

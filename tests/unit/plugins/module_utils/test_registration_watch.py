@@ -6,6 +6,7 @@ import threading
 from dataclasses import replace
 
 from ansible_collections.telphin.pbx.plugins.module_utils import report, results
+from ansible_collections.telphin.pbx.plugins.module_utils.client import BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.results import summary_total
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
@@ -21,6 +22,7 @@ class Answers:
         self.script = {key.lstrip("e"): list(value) for key, value in script.items()}
         self.reads = []
         self.lock = threading.Lock()
+        self.bulk_registrations = BulkRegistrations()  # no listing: one GET per extension
 
     def get_registration(self, extension_id, optional=False):
         with self.lock:

@@ -7,9 +7,10 @@ import threading
 import pytest
 import responses
 
+from ansible_collections.telphin.pbx.plugins.module_utils.client import BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.registrations import (
-    NO_USER_AGENT, Info, device_counts, device_model, normalize, query_from_params)
+    NO_USER_AGENT, Info, block_ends, bulk_block, bulk_pays, device_counts, device_model, normalize, query_from_params)
 from ansible_collections.telphin.pbx.plugins.module_utils.results import (
     registration_failure_message as failure_message, registration_info_result as info_result)
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import NOT_ATTEMPTED, read_info, read_registrations
@@ -172,6 +173,7 @@ class FakeClient:
         self.errors = errors or {}
         self.asked = []
         self.lock = threading.Lock()
+        self.bulk_registrations = BulkRegistrations()  # no listing of the whole account: one GET each
 
     def get_registration(self, extension_id, optional=False):
         with self.lock:
@@ -303,7 +305,8 @@ def test_every_phone_filtered_and_the_result():
     result = info_result(info, {"changed": False, "stats": {"requests": {"GET": 3, "total": 3}}})
     assert result["devices"] == {"Yealink SIP-T46U": 1} and not result.get("failed")
     assert result["stats"] == {"targets": 2, "checked": 2, "failed": 0, "returned": 1,
-                               "requests": {"GET": 3, "total": 3}}
+                               "requests": {"GET": 3, "total": 3},
+                               "registration_requests": {"bulk": 0, "per_extension": 2}}
     info = read_info(client, query_from_params(params(device_regex="Micro"))[0], 2)
     assert [e["extension_id"] for e in info.entries] == [1002]  # the last, expired registration matches
     info = read_info(client, query_from_params(params(status="blocked"))[0], 2)
@@ -316,3 +319,88 @@ def test_the_failure_message_names_each_extension_once_per_reason():
     assert failure_message(info) == "2 of 3 extensions could not be read: id 1002, id 1003: HTTP 404"
     one = Info(targets=(("1001", "000*100"),), failures={"1001": "HTTP 403"})
     assert failure_message(one) == "000*100 (id 1001): HTTP 403"
+
+
+# ---- the bulk read: when it pays, the shapes it accepts, when its blocks end, what it reads on its own --------
+
+@pytest.mark.parametrize("selected, account, block, pays", [
+    (32, 32, 40, True), (4, 32, 10, True), (3, 32, 10, False), (2, 1000, 100, False), (10, 1000, 100, True),
+    (1, 10, 100, False),  # one phone: a block costs no less than its GET
+    (50, None, 100, False), (50, 1000, None, False), (0, 0, 0, False),
+])
+def test_the_bulk_read_is_tried_where_it_pays(selected, account, block, pays):
+    assert bulk_pays(selected, account, block) is pays
+
+
+def test_the_shapes_a_block_is_accepted_in():
+    listed = [answer(1001, "MicroSIP/3.21.3"), answer("1002", registered=False)]
+    block = bulk_block(listed)
+    assert list(block) == ["1001", "1002"] and block["1002"] == {"extension_id": 1002, "registered": False,
+                                                                 "registrations": []}
+    assert block["1001"]["registrations"] == [reg("MicroSIP/3.21.3")]
+    assert bulk_block({"1001": listed[0], "1002": {"registered": True, "registrations": []}}) == dict(
+        block, **{"1002": {"extension_id": 1002, "registered": True, "registrations": []}})
+    assert bulk_block([]) == {} and bulk_block({}) == {}
+
+
+@pytest.mark.parametrize("odd", [
+    None, "text", 5, answer(1001),  # one RegInfo is not a block
+    [{"id": 1001, "name": "000*100"}],  # extensions, not registrations
+    [{"registered": True, "registrations": []}],  # no extension_id
+    [answer(1001), "x"], {"abc": {"registered": True}},
+])
+def test_what_is_not_recognisably_registrations_is_no_block(odd):
+    assert bulk_block(odd) is None
+
+
+@pytest.mark.parametrize("ids, seen, longest, ends", [
+    ([], set(), 0, True), (["1", "2"], set(), 0, False), (["3", "4"], {"1", "2"}, 2, False),
+    (["3"], {"1", "2"}, 2, True),  # shorter than the longest served
+    (["1", "2"], {"1", "2"}, 2, True),  # repeats a block: the server ignores page
+    (["3", "4", "5"], {"1", "2"}, 2, False),  # longer: a server that served less before is not at its end
+])
+def test_the_blocks_end_as_the_listings_pages_do(ids, seen, longest, ends):
+    assert block_ends(ids, seen, longest) is ends
+
+
+class BulkClient(FakeClient):
+    """FakeClient with a bulk read: ``pages`` of the account (``ignore_page``: always the first), or a status."""
+
+    def __init__(self, answers, per_page=2, ignore_page=False, status=None, account=None):
+        super().__init__(answers)
+        self.per_page, self.ignore_page, self.status = per_page, ignore_page, status
+        self.bulk_registrations.account = account or (len(answers), per_page)
+        self.bulk = []
+
+    def request(self, method, path, params=None, optional=False):
+        with self.lock:
+            self.bulk.append((path, params["page"]))
+        if self.status:
+            raise ApiError(method, path, status=self.status, message="Not found")
+        start = 0 if self.ignore_page else (params["page"] - 1) * self.per_page
+        return [self.answers[key] for key in sorted(self.answers)][start:start + self.per_page]
+
+
+def test_blocks_hold_the_phones_selected_and_the_rest_is_read_on_its_own():
+    client = BulkClient({str(i): answer(i, "MicroSIP/3.21.3") for i in range(1001, 1006)})
+    by_id, failures = read_registrations(client, ["1005", "1001", "1003", "1009"], 4)
+    assert client.bulk == [("/extension/registration/", page) for page in (1, 2, 3)]  # 2, 2, 1: short: the end
+    assert list(by_id) == ["1005", "1001", "1003"] and client.asked == ["1009"]  # not in a block: its own GET
+    assert list(failures) == ["1009"] and client.bulk_registrations.stats() == {"bulk": 3, "per_extension": 1}
+
+
+def test_a_server_that_ignores_the_page_never_passes_its_first_block_for_the_account():
+    client = BulkClient({str(i): answer(i) for i in range(1001, 1007)}, ignore_page=True)
+    by_id, failures = read_registrations(client, [str(i) for i in range(1001, 1007)], 2)
+    assert [page for _path, page in client.bulk] == [1, 2]  # block 2 repeats block 1: the end
+    assert sorted(client.asked) == ["1003", "1004", "1005", "1006"] and failures == {}
+    assert list(by_id) == [str(i) for i in range(1001, 1007)]
+
+
+def test_a_bulk_read_that_is_not_there_is_tried_once_in_the_run():
+    client = BulkClient({str(i): answer(i) for i in range(1001, 1005)}, status=404)
+    for _round in range(2):
+        by_id, failures = read_registrations(client, [str(i) for i in range(1001, 1005)], 2)
+        assert len(by_id) == 4 and failures == {}
+    assert [path for path, _page in client.bulk] == ["/extension/registration/", "/client/@me/registration/"]
+    assert client.bulk_registrations.missing and len(client.asked) == 8
