@@ -96,11 +96,16 @@ def accounts_simulator():
         yield sim
 
 
+def account_hosts(sim):
+    """The inventory's hosts of the three accounts of seeds/accounts.yml, each with its own credentials."""
+    return {name: {"telphin_api_url": sim.url, "telphin_app_id": "%s-app" % name,
+                   "telphin_app_secret": "%s-secret" % name} for name in ("northwind", "initech", "umbrella")}
+
+
 def test_one_run_over_three_accounts_one_with_a_wrong_secret(accounts_simulator, tmp_path):
     sim = accounts_simulator
     sim.reset()
-    hosts = {name: {"telphin_api_url": sim.url, "telphin_app_id": "%s-app" % name,
-                    "telphin_app_secret": "%s-secret" % name} for name in ("northwind", "initech", "umbrella")}
+    hosts = account_hosts(sim)
     hosts["umbrella"]["telphin_app_secret"] = "not-the-secret"
     (tmp_path / "accounts.yml").write_text(yaml.safe_dump({"pbx_accounts": {"hosts": hosts}}))
     (tmp_path / "profiles.yml").write_text(yaml.safe_dump({
@@ -245,8 +250,7 @@ def test_a_report_folder_that_is_the_bad_variable_is_said_in_the_summary(sim, tm
 def test_every_account_failing_before_the_module_gets_its_report_and_the_summary(accounts_simulator, tmp_path):
     sim = accounts_simulator
     sim.reset()
-    hosts = {name: {"telphin_api_url": sim.url, "telphin_app_id": "%s-app" % name,
-                    "telphin_app_secret": "%s-secret" % name} for name in ("northwind", "initech", "umbrella")}
+    hosts = account_hosts(sim)
     hosts["initech"]["telphin_app_secret"] = "{{ vault_initech_secret }}"
     hosts["umbrella"]["phone_profiles_parallel"] = "many"
     (tmp_path / "accounts.yml").write_text(yaml.safe_dump({"pbx_accounts": {"hosts": hosts}}))
