@@ -25,7 +25,6 @@ the file from what was read (the I/O here: the check, and the file written at on
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
@@ -89,9 +88,8 @@ def skip_problems(skip, prefix=ROLE_OPTIONS):
     problems = []
     for index, name in enumerate(skip):
         if not isinstance(name, str) or name not in F.FIELDS_BY_NAME:
-            close = difflib.get_close_matches(str(name), list(F.FIELDS_BY_NAME), n=1, cutoff=0.6)
             problems.append("%sskip[%d]: %r is not a property of the phone terminal%s"
-                            % (prefix, index, name, "; did you mean %s?" % close[0] if close else ""))
+                            % (prefix, index, name, F.did_you_mean(name, F.FIELDS_BY_NAME)))
     return problems
 
 

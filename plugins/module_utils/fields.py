@@ -11,6 +11,7 @@ A fact about a field is written here once and nowhere else.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Optional
@@ -394,3 +395,10 @@ def argument_spec(for_items=False):
         if fld.secret:
             spec[fld.name]["no_log"] = True
     return spec
+
+
+def did_you_mean(word, choices):
+    """``"; did you mean X?"`` for a misspelt name (a property, a key, a profile), or nothing: the one wording of
+    every message that names the closest of ``choices``."""
+    found = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return "; did you mean %s?" % found[0] if found else ""

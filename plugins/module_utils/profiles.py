@@ -16,7 +16,6 @@ its ``reset`` over an earlier value, and its ``null`` takes the field out of man
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
@@ -33,12 +32,6 @@ class ProfileError(ValueError):
     def __init__(self, problems):
         super().__init__("; ".join(problems))
         self.problems = list(problems)
-
-
-def _close(word, choices):
-    """``"; did you mean X?"`` for a misspelt name, or nothing."""
-    found = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return "; did you mean %s?" % found[0] if found else ""
 
 
 def _profile_name(value):
@@ -77,7 +70,7 @@ def _layer_problems(layer, where, words):
         fld = F.FIELDS_BY_NAME.get(name)
         if fld is None:
             problems.append("%s.%s: not a property of the phone terminal%s"
-                            % (where, name, _close(name, F.WRITABLE_NAMES + words)))
+                            % (where, name, F.did_you_mean(name, F.WRITABLE_NAMES + words)))
         elif not fld.writable:
             problems.append("%s.%s: read-only, set by the server; leave it out" % (where, name))
         else:
@@ -92,7 +85,7 @@ def _layer_problems(layer, where, words):
             known_reset.append(name)
         else:
             problems.append("%s.reset: %r is not a property of the phone terminal%s"
-                            % (where, name, _close(name, F.WRITABLE_NAMES)))
+                            % (where, name, F.did_you_mean(name, F.WRITABLE_NAMES)))
     problems.extend(F.desired_properties(values, known_reset, prefix=where + ".")[1])
     return problems
 
@@ -127,7 +120,7 @@ def _own_extends_problems(profiles):
             problems.append(_not_a_name(parent, where))
         elif parent not in profiles:
             problems.append("%s: %r is not in profiles (%s)%s"
-                            % (where, parent, _names(profiles), _close(parent, profiles)))
+                            % (where, parent, _names(profiles), F.did_you_mean(parent, profiles)))
     return problems
 
 
@@ -194,7 +187,7 @@ def _matcher(match, where, problems):
     unknown = sorted(set(match) - set(MATCH_KEYS))
     if unknown:
         problems.append("%s.match: unknown keys %s; use %s%s" % (where, ", ".join(unknown), ", ".join(MATCH_KEYS),
-                                                                 _close(unknown[0], MATCH_KEYS)))
+                                                                 F.did_you_mean(unknown[0], MATCH_KEYS)))
         return None
     patterns = {}
     for key in ("name_regex", "label_regex"):
@@ -232,14 +225,14 @@ def _assignment_problems(assignment, where, profiles):
     if not isinstance(assignment, dict):
         return ["%s: must be a dict with profile, and extensions or match" % where]
     problems = ["%s.%s: not a key of an assignment; use %s%s"
-                % (where, key, ", ".join(ASSIGNMENT_KEYS), _close(key, ASSIGNMENT_KEYS))
+                % (where, key, ", ".join(ASSIGNMENT_KEYS), F.did_you_mean(key, ASSIGNMENT_KEYS))
                 for key in assignment if key not in ASSIGNMENT_KEYS]
     profile = _profile_name(assignment.get("profile"))
     if profile is not None and not isinstance(profile, str):
         problems.append(_not_a_name(profile, where + ".profile"))
     elif profile not in profiles:
         problems.append("%s.profile: %r is not in profiles (%s)%s"
-                        % (where, profile, _names(profiles), _close(profile, profiles)))
+                        % (where, profile, _names(profiles), F.did_you_mean(profile, profiles)))
     if assignment.get("extensions") is None and assignment.get("match") is None:
         problems.append("%s: give extensions, match or both" % where)
     elif assignment.get("extensions") is not None and not isinstance(assignment["extensions"], list):
