@@ -2,7 +2,7 @@
 """Where the vendor is silent, the real API may behave one way or another: every case runs under each reading.
 
 The simulator plays each reading as a switch (tests/simulator/README.md, "Readings"); the module must be
-right under all of them. See the README's table "What the collection assumes about the API".
+right under all of them. See the table "What the collection assumes about the API: the table" in CONTRIBUTING.md.
 """
 
 import threading
