@@ -19,14 +19,15 @@ from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.redact import (
     SHORTEST_SUBSTRING_SECRET, field_values, mask_fields, printable)
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWriter
+from ansible_collections.telphin.pbx.plugins.module_utils.concurrency import AUTO, MOST_IN_FLIGHT, parse_parallel
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 
 # How many extensions (or a listing's pages) a module works on at once: the option, its default and its bounds,
 # in one place; the doc fragment telphin.pbx.parallel states them to users (a unit test holds it to these).
-DEFAULT_PARALLEL = 16  # fastest in `make bench` (1,000 extensions, 20 ms latency): see README
-MAX_PARALLEL = 32
-PARALLEL_OPTION = dict(parallel=dict(type="int", default=DEFAULT_PARALLEL))
+DEFAULT_PARALLEL = AUTO  # within 1.15x of the best fixed value at 20 and 80 ms in `make bench`
+MAX_PARALLEL = MOST_IN_FLIGHT
+PARALLEL_OPTION = dict(parallel=dict(type="raw", default=DEFAULT_PARALLEL))
 # The network modules' convention (cisco.ios ios_config, ansible.netcommon): backup, backup_options.
 BACKUP_OPTIONS = dict(backup=dict(type="bool", default=False),
                       backup_options=dict(type="dict", options=dict(dir_path=dict(type="path"),
@@ -42,7 +43,7 @@ def registration_watch(module):
     """The watch of the SIP registrations around the writes when the task asks for it, else None."""
     if not module.params.get("check_registrations"):
         return None
-    return RegistrationWatch(module.params["registration_wait"], module.params.get("parallel") or 1)
+    return RegistrationWatch(module.params["registration_wait"], module.parallel)
 
 
 def backup_writer(module):
@@ -129,9 +130,10 @@ class ApiModule:
         if ((self.params.get("backup_options") or {}).get("keep") or 0) < 0:
             self._problems.append("backup_options.keep: must be 0 (keep every backup) or more, got %d"
                                   % self.params["backup_options"]["keep"])
-        if "parallel" in spec and not 1 <= self.params["parallel"] <= MAX_PARALLEL:
-            self._problems.append("parallel: must be from 1 to %d, got %d"
-                                  % (MAX_PARALLEL, self.params["parallel"]))
+        # The worker threads: parallel's number, or as many as auto may come to use (the throttle decides).
+        self.parallel, self.adaptive, problem = parse_parallel(self.params.get("parallel", 1))
+        if problem:
+            self._problems.append(problem)
         self.client = None
 
     def mask_secrets_of(self, data):
@@ -169,7 +171,7 @@ class ApiModule:
         from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
         if REQUESTS_IMPORT_ERROR:
             self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-        self.client = ApiClient(self.connection, pool_size=self.params.get("parallel") or 1)
+        self.client = ApiClient(self.connection, pool_size=self.parallel, adaptive=self.adaptive)
         # Issued tokens are secrets Ansible does not know of: let it mask them in any output too.
         self.client.redactor.add_sink(self.ansible.no_log_values.add)
         try:

@@ -23,6 +23,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.transport import Trans
 
 USER_AGENT = "telphin.pbx-ansible-collection"
 LIST_PAGE_SIZE = 100
+MOST_READ_AHEAD = 16  # pages of a listing asked for at once: at most one batch of them is past the end
 PHONE_PATH = "/extension/%s/phone/"
 # Renewals of one request: a token may be revoked again while a request renews it (the vendor: ask for a new
 # token after any 401); the bound only keeps a server that revokes every token from looping forever.
@@ -38,14 +39,16 @@ _NEW_TOKEN_REFUSED = ("the API refused a token just issued for these credentials
 class ApiClient:
     """A thread-safe client of the PBX REST API.
 
-    ``transport_options`` (``adapter``, ``sleep``, ``clock``, ``rng``, ``wallclock``, ``backoff_base``,
+    ``pool_size``: the connections, and the most requests in flight; ``adaptive``: the option parallel's
+    ``auto`` (see concurrency.Throttle). ``transport_options`` (``adapter``, ``sleep``, ``clock``, ``rng``, ``wallclock``, ``backoff_base``,
     ``backoff_max``) go to the :class:`~.transport.Transport`; tests replace them.
     """
 
-    def __init__(self, connection, pool_size=10, **transport_options):
+    def __init__(self, connection, pool_size=10, adaptive=False, **transport_options):
         self.pool_size = pool_size
         self.redactor = Redactor((connection.app_secret, connection.access_token))
-        self.transport = Transport(connection, self.redactor, pool_size=pool_size, **transport_options)
+        self.transport = Transport(connection, self.redactor, pool_size=pool_size, adaptive=adaptive,
+                                   **transport_options)
         if connection.access_token:
             self.token = GivenToken(connection.access_token)
         else:
@@ -161,7 +164,7 @@ class ApiClient:
         A listing of the whole account (``@me``, no filter but ``type: phone``) tells the bulk read of the
         registrations how many phones the account has and how large a block the server serves.
         """
-        listing = Listing(self, client_id, filters, per_page, read_ahead=self.pool_size)
+        listing = Listing(self, client_id, filters, per_page, read_ahead=min(self.pool_size, MOST_READ_AHEAD))
         extensions = listing.read()
         if client_id == "@me" and set(listing.filters) <= {"type"} and listing.filters.get("type", "phone") == "phone":
             self.bulk_registrations.account = (sum(1 for ext in extensions if is_phone(ext)), listing.longest)
@@ -186,8 +189,9 @@ class Listing:
     saying so rather than pass off part of the account as the whole.
 
     While the pages come full, the next ones are asked for a batch at a time, the batch doubling up to
-    ``read_ahead`` (the client's connections): a listing of 100 pages takes about 10 round trips, not 100.
-    The price is at most one batch of empty pages past the end; an account of one page is read as before.
+    ``read_ahead`` (the client's connections, at most MOST_READ_AHEAD): a listing of 100 pages takes about 10
+    round trips, not 100. The price is at most one batch of empty pages past the end; an account of one page
+    is read as before.
     """
 
     SMALLER_PAGES = (50, 20, 10)

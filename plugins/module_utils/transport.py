@@ -30,6 +30,7 @@ except ImportError:  # reported by the module (missing_required_lib) before a Tr
 else:
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.telphin.pbx.plugins.module_utils.concurrency import Throttle
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import (
     ApiError, clip, describe_exception, error_from_answer)
 
@@ -170,48 +171,6 @@ class _Gate:
                     return
 
 
-class _Throttle:
-    """How many requests may be in flight at once: the pool's size, until the server refuses concurrency.
-
-    A 429 that is not the quota (the API refuses concurrent requests) halves the limit; as many answers in a
-    row as the limit raise it by one again, up to the pool's size: additive increase, multiplicative
-    decrease, as TCP does. With no such 429 the limit never moves and costs one lock per request.
-    """
-
-    def __init__(self, size):
-        self._condition = threading.Condition()
-        self._size = max(1, int(size))
-        self.limit = self._size
-        self._in_flight = 0
-        self._streak = 0
-
-    def __enter__(self):
-        with self._condition:
-            while self._in_flight >= self.limit:
-                self._condition.wait()
-            self._in_flight += 1
-
-    def __exit__(self, *_exc):
-        with self._condition:
-            self._in_flight -= 1
-            self._condition.notify()
-
-    def refused(self):
-        with self._condition:
-            self.limit = max(1, min(self.limit, self._in_flight) // 2)
-            self._streak = 0
-
-    def answered(self):
-        if self.limit == self._size:
-            return
-        with self._condition:
-            self._streak += 1
-            if self._streak >= self.limit and self.limit < self._size:
-                self.limit += 1
-                self._streak = 0
-                self._condition.notify_all()
-
-
 class _Health:
     """Whether the API answers at all: a failure that every request would meet stops the run early.
 
@@ -278,7 +237,7 @@ class Transport:
     """
 
     def __init__(self, connection, redactor, pool_size=10, adapter=None, backoff_base=0.5, backoff_max=10.0,
-                 sleep=time.sleep, clock=time.monotonic, rng=random.random, wallclock=time.time):
+                 sleep=time.sleep, clock=time.monotonic, rng=random.random, wallclock=time.time, adaptive=False):
         self.base_url = connection.base_url
         self.timeout = float(connection.timeout)
         self.max_retries = int(connection.max_retries)
@@ -291,7 +250,7 @@ class Transport:
         self.counters = Counters()
         self.rate_limits = RateLimits()
         self.health = _Health()
-        self.throttle = _Throttle(pool_size)
+        self.throttle = Throttle(pool_size, adaptive=adaptive)
         self.clock = clock
         self._gate = _Gate(clock, sleep)
         self._sleep = sleep
@@ -344,13 +303,16 @@ class Transport:
         self.counters.sent(method)
         try:
             with self.throttle:
+                started = self.clock()
                 response = self.adapter.send(prepared, timeout=self.timeout, verify=self.verify,
                                              proxies=self.proxies)
                 content = response.content
+                took = self.clock() - started
         except requests.exceptions.SSLError as exc:
             raise ApiError(method, path, message="TLS error: %s" % describe_exception(exc, self.redactor),
                            hint="check validate_certs and ca_path")
         except requests.exceptions.Timeout as exc:
+            self.throttle.refused(concurrency=False)
             raise _Transient(ApiError(method, path, message="timed out: no answer within %g s" % self.timeout),
                              unreachable=isinstance(exc, requests.exceptions.ConnectTimeout))
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
@@ -367,6 +329,8 @@ class Transport:
         if status == 429 or (status == 503 and headers.get("Retry-After")):
             raise self._rate_limited(method, path, status, body, headers, attempt)
         if status >= 500:
+            if status == 503:
+                self.throttle.refused(concurrency=False)
             raise _Transient(error_from_answer(method, path, status, body, self.redactor))
         if 300 <= status < 400:
             raise ApiError(method, path, status=status, message="the server redirects to %s"
@@ -375,7 +339,7 @@ class Transport:
         if 200 <= status < 300 and not is_json:
             raise _Transient(ApiError(method, path, status=status, message="the answer is not valid JSON: %s"
                                       % clip(body, self.redactor)))
-        self.throttle.answered()
+        self.throttle.answered(took)
         return Answer(status, body, headers)
 
     def _rate_limited(self, method, path, status, body, headers, attempt):
@@ -383,7 +347,8 @@ class Transport:
 
         Only the hourly quota (status ``rate_limit_exceeded``, or no budget left) waits for the window's
         reset. Another 429, such as a refusal of concurrent requests, or one with budget left, is retried
-        after Retry-After or a short backoff.
+        after Retry-After (every request waits) or a short backoff (that request alone); it and a 503 tell the
+        throttle to have fewer requests in flight.
         """
         error = error_from_answer(method, path, status, body, self.redactor)
         remaining = _to_int(headers.get("X-RateLimit-Remaining"))
@@ -392,8 +357,8 @@ class Transport:
         error = error.replace(retry_after=wait)
         if quota:
             error = error.replace(api_status=QUOTA_STATUS, message=error.message or "rate limit exceeded")
-        elif status == 429:
-            self.throttle.refused()
+        else:
+            self.throttle.refused(concurrency=status == 429)
         if wait is not None and wait > self.rate_limit_wait:
             at = datetime.fromtimestamp(self._wallclock() + wait, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
             return error.replace(
@@ -403,6 +368,10 @@ class Transport:
                 hint=None) if quota else error.replace(
                 hint="the server asks to wait %d s, longer than rate_limit_wait (%s s)"
                      % (math.ceil(wait), self.rate_limit_wait))
+        if wait is None and not quota:
+            # A refusal of concurrent requests that names no wait: the throttle has lowered the number in
+            # flight, so this request alone tries again after a backoff; the others go on.
+            return _Transient(error, wait=self.backoff(attempt))
         return _Transient(error, wait=wait if wait is not None else self.backoff(attempt), client_wide=True)
 
     def retry_after(self, headers, window=True):

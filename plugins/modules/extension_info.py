@@ -13,10 +13,10 @@ description:
   - Lists extensions with C(GET /client/{client_id}/extension/), every page, optionally filtered.
   - Pages are read until an empty page or one shorter than the longest seen (a server may cap the page
     size silently), so an account of N extensions costs about N/100 + 1 requests.
-  - While the pages come full, the next ones are asked for a batch at a time (2, 4, 8... up to O(parallel)
-    pages at once), so a listing of 100 pages takes about 10 round trips instead of 100. The last batch
-    may ask for a few pages past the end (at most O(parallel) - 1, each an empty answer); an account of one
-    page costs two requests, as before.
+  - While the pages come full, the next ones are asked for a batch at a time (2, 4, 8... up to 16 pages at
+    once, or O(parallel) when it is a smaller number), so a listing of 100 pages takes about 10 round trips
+    instead of 100. The last batch may ask for a few pages past the end (at most 15, each an empty answer);
+    an account of one page costs two requests, as before.
 author:
   - telphin.pbx maintainers (@telphin-pbx)
 extends_documentation_fragment:

@@ -403,7 +403,7 @@ def result_of(module, report_problems):
         return results.invalid_input(problems), ()
     backup = backup_writer(module)
     return module.run(lambda client: apply_profiles(client, params["profiles"], params["assignments"],
-                                                    parallel=params["parallel"], check_mode=module.check_mode,
+                                                    parallel=module.parallel, check_mode=module.check_mode,
                                                     backup=backup, watch=registration_watch(module)),
                       lambda run: results.phone_profiles_result(run, module.client, params, module.check_mode,
                                                                 module.diff_mode), results.warnings)
@@ -429,7 +429,7 @@ def exported(module):
         return results.invalid_input(problems), ()
     account = export.ExportFile(params["export_file"], params["report_account"] or "the account",
                                 params["export_secrets"], tuple(params["export_skip"]), params["export_group_min"])
-    return module.run(lambda client: export_account(client, account.write, params["parallel"]),
+    return module.run(lambda client: export_account(client, account.write, module.parallel),
                       lambda done: results.phone_profiles_export_result(done[0], module.client, done[1]))
 
 

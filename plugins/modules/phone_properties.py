@@ -500,7 +500,7 @@ EXAMPLES = r'''
             incoming_limit: 2
           - extension_id: 1005
             reset: [vm_mailto]
-        parallel: 16
+        parallel: 8
       register: standard
 
     - name: Show what changed
@@ -701,12 +701,12 @@ def main():
         module.mask_secrets_of(document)  # the backup's secrets: masked by field, the long ones also as text
         module.check_input(problems + ["%s: not with restore_from, which restores every field the backup holds"
                                        % name for name in given])
-        work = partial(restore, document=document, parallel=params["parallel"], check_mode=module.check_mode,
+        work = partial(restore, document=document, parallel=module.parallel, check_mode=module.check_mode,
                        backup=backup, watch=registration_watch(module))
     else:
         targets, problems = targets_from_params(params)
         module.check_input(problems)
-        work = partial(apply_phone_properties, targets=targets, parallel=params["parallel"],
+        work = partial(apply_phone_properties, targets=targets, parallel=module.parallel,
                        check_mode=module.check_mode, allow_partial=params["allow_partial"], backup=backup,
                        watch=registration_watch(module))
     module.finish(*module.run(work, lambda run: results.phone_properties_result(

@@ -144,7 +144,7 @@ def main():
                                                      extension_name=params["extension_name"]))
     module.check_input(problems)
     module.finish(*module.run(
-        lambda client: read_phone_properties(client, targets, parallel=params["parallel"], status=params["status"],
+        lambda client: read_phone_properties(client, targets, parallel=module.parallel, status=params["status"],
                                              name=params["name"], extension_group_id=params["extension_group_id"]),
         lambda run: results.phone_properties_info_result(run, module.client, params["show_secrets"])))
 

@@ -243,7 +243,7 @@ def main():
     query, problems = R.query_from_params(module.params)
     module.check_input(problems)
     # api_info_result is the generic shape of a read-only result: changed, rate_limit, stats with requests.
-    module.finish(*module.run(lambda client: read_info(client, query, module.params["parallel"]),
+    module.finish(*module.run(lambda client: read_info(client, query, module.parallel),
                               lambda info: results.registration_info_result(
                                   info, results.api_info_result({}, module.client))))
 

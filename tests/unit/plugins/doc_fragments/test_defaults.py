@@ -58,7 +58,7 @@ def test_each_doc_fragment_states_the_names_types_and_defaults_of_its_spec(name)
 
 def test_the_parallel_fragment_states_the_bounds_the_modules_check():
     description = " ".join(_fragment_options("parallel")["parallel"]["description"])
-    assert "from 1 to %d" % api_module.MAX_PARALLEL in description
+    assert "V(%s), or a fixed number from 1 to %d" % (api_module.DEFAULT_PARALLEL, api_module.MAX_PARALLEL) in description
 
 
 def test_the_connection_fragment_names_each_option_s_environment_variable_and_each_secret():
@@ -88,4 +88,4 @@ def test_the_role_s_parallel_is_the_modules_default_wherever_the_role_states_it(
     stated = {entry: spec["options"]["phone_profiles_parallel"]["default"]
               for entry, spec in specs.items() if "phone_profiles_parallel" in spec["options"]}
     assert stated and set(stated.values()) == {api_module.DEFAULT_PARALLEL}, stated
-    assert "| `phone_profiles_parallel` | int | `%d` |" % api_module.DEFAULT_PARALLEL in (ROLE / "README.md").read_text()
+    assert "| `phone_profiles_parallel` | raw | `%s` |" % api_module.DEFAULT_PARALLEL in (ROLE / "README.md").read_text()
