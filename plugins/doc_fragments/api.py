@@ -84,6 +84,27 @@ options:
         hourly request budget resets; raise this option to wait for it instead. V(0) never waits for a known reset.
     type: int
     default: 60
+  rate_limit_reserve:
+    description:
+      - How much of the account's hourly request budget the task leaves to the account's other applications
+        (a CRM, call tracking, click-to-call share it), as a number of requests, or a percentage of the hourly
+        limit the API states (C(X-RateLimit-Limit); the lowest seen), such as V(10%). V(0) keeps nothing back.
+      - Before it reads the phones (after the listing, or after the first phone read alone when no listing is
+        needed), the task checks that its reads fit in the budget left above the reserve, and refuses to go
+        on when they do not, in check mode too (an audit spends its reads all the same).
+      - After the plan, it checks the writes (and the registration reads around them, with
+        O(telphin.pbx.phone_properties#module:check_registrations)). A task whose writes do not fit writes
+        nothing, and check mode warns of it; O(telphin.pbx.phone_properties#module:allow_partial) writes the
+        first ones that fit. Each message names the cost, the remaining budget, the reserve and when the
+        budget resets.
+      - A retry (of a time-out, a 5xx) is not sent when the remaining budget is down to the reserve. Requests
+        already in flight may go past it by up to the number in flight (O(parallel)).
+      - When the API's answers carry no rate-limit headers, the task warns that the reserve was not checked.
+        A reserve at or above the hourly limit is refused.
+      - If not set, the value of the E(TELPHIN_RATE_LIMIT_RESERVE) environment variable is used.
+    type: raw
+    default: 10%
+    version_added: 2.0.0
 notes:
   - The API limits the number of requests per hour for each PBX client (shared by all its applications).
     Every request a task makes, including token requests and retries, counts against that limit.

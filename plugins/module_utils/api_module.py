@@ -19,6 +19,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.redact import (
     SHORTEST_SUBSTRING_SECRET, field_values, mask_fields, printable)
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import BackupWriter
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import UNCHECKED
 from ansible_collections.telphin.pbx.plugins.module_utils.concurrency import AUTO, MOST_IN_FLIGHT, parse_parallel
 from ansible_collections.telphin.pbx.plugins.module_utils.registration_watch import RegistrationWatch
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
@@ -178,7 +179,8 @@ class ApiModule:
             value = work(self.client)
         except ApiError as exc:
             return results.api_error_result(exc, self.client), ()
-        return shape(value), tuple(warn(value)) if warn else ()
+        unchecked = (UNCHECKED % self.connection.reserve.given,) if self.client.reserve_unchecked else ()
+        return shape(value), (tuple(warn(value)) if warn else ()) + unchecked
 
     def finish(self, result, warnings=()):
         """Hand the result to Ansible: exit, or fail when it says so."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import BudgetChecks
 from ansible_collections.telphin.pbx.plugins.module_utils.connection import API_PREFIX
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError, error_from_answer
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import is_phone
@@ -36,8 +37,8 @@ _NEW_TOKEN_REFUSED = ("the API refused a token just issued for these credentials
                       "and that the application and its user are active")
 
 
-class ApiClient:
-    """A thread-safe client of the PBX REST API.
+class ApiClient(BudgetChecks):
+    """A thread-safe client of the PBX REST API, and its checks of the hourly budget (``budget.BudgetChecks``).
 
     ``pool_size``: the connections, and the most requests in flight; ``adaptive``: the option parallel's
     ``auto`` (see concurrency.Throttle). ``transport_options`` (``adapter``, ``sleep``, ``clock``, ``rng``, ``wallclock``, ``backoff_base``,
@@ -55,6 +56,7 @@ class ApiClient:
             self.token = ClientCredentialsToken(self.transport, connection.app_id, connection.app_secret,
                                                 USER_AGENT, clock=self.transport.clock)
         self.bulk_registrations = BulkRegistrations()
+        self.reserve = connection.reserve
 
     def stats(self):
         """Requests sent, by method and ``total`` (a retry is one more; the token requests are the ``POST``
@@ -78,6 +80,10 @@ class ApiClient:
     def write_budget(self):
         """The budget the writes of phone properties draw on, as far as the answers told it."""
         return self.rate_limit(PHONE_RESOURCE) or self.rate_limit()
+
+    def lowest_limit(self):
+        """The lowest ``X-RateLimit-Limit`` seen, or None (``budget.BudgetChecks`` takes the reserve's share of it)."""
+        return self.transport.rate_limits.lowest_limit()
 
     def request(self, method, path, params=None, json=None, optional=False):
         """Call ``API_PREFIX + path``; the parsed JSON answer, or None for an empty answer.

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import DEFAULT_RESERVE, parse_reserve
 from ansible_collections.telphin.pbx.plugins.module_utils.redact import without_userinfo
 
 API_PREFIX = "/api/ver1.0"
@@ -36,6 +37,13 @@ class Connection:
     timeout: float = 30.0
     max_retries: int = 4
     rate_limit_wait: int = 60
+    rate_limit_reserve: str = DEFAULT_RESERVE
+
+    @property
+    def reserve(self):
+        """``rate_limit_reserve`` as a :class:`~.budget.Reserve` (the default's, when it is not valid:
+        :func:`problems` refuses it before any request)."""
+        return parse_reserve(self.rate_limit_reserve)[0]
 
     @property
     def base_url(self):
@@ -53,7 +61,8 @@ SECRET_OPTIONS = ("app_secret", "access_token")
 _OPTION_TYPES = dict(api_url=("str", "TELPHIN_API_URL"), app_id=("str", "TELPHIN_APP_ID"),
                      app_secret=("str", "TELPHIN_APP_SECRET"), access_token=("str", "TELPHIN_ACCESS_TOKEN"),
                      validate_certs=("bool", "TELPHIN_VALIDATE_CERTS"), ca_path=("path", "TELPHIN_CA_PATH"),
-                     timeout=("float", None), max_retries=("int", None), rate_limit_wait=("int", None))
+                     timeout=("float", None), max_retries=("int", None), rate_limit_wait=("int", None),
+                     rate_limit_reserve=("raw", "TELPHIN_RATE_LIMIT_RESERVE"))
 
 
 def argument_spec():
@@ -131,4 +140,7 @@ def problems(connection):
     for name in ("max_retries", "rate_limit_wait"):
         if getattr(connection, name) < 0:
             found.append("%s: must be 0 or more, got %s" % (name, getattr(connection, name)))
+    _reserve, problem = parse_reserve(connection.rate_limit_reserve)
+    if problem:
+        found.append(problem)
     return found

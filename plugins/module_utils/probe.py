@@ -31,8 +31,20 @@ def probe(client, extension_id=None):
     result = dict(user=user, listing=listing, phone_fields=phone_fields,
                   token=client.token_lifetime(), rate_limit=client.write_budget(),
                   rate_limit_per_resource=client.rate_limits())
+    result["rate_limit_reserve"] = reserve_facts(client)
     result["findings"] = findings(result)
     return result
+
+
+def reserve_facts(client):
+    """``{given, kept, may_spend}``: the reserve of the hourly budget (rate_limit_reserve) in requests now, and
+    what a task may spend above it; ``kept`` and ``may_spend`` null when the answers carried no rate-limit
+    headers."""
+    budget = client.write_budget()
+    if not budget or budget.get("remaining") is None:
+        return dict(given=client.reserve.given, kept=None, may_spend=None)
+    kept = client.reserve.of(client.lowest_limit())
+    return dict(given=client.reserve.given, kept=kept, may_spend=max(0, budget["remaining"] - kept))
 
 
 def probe_listing(client):
@@ -89,6 +101,14 @@ def findings(result):
     if phone and any(value is None for value in phone["sounds"].values()):
         said.append("%s answer null for the system's sound: the modules take 0 and null as the same sound."
                     % ", ".join(name for name, value in phone["sounds"].items() if value is None))
+    reserve = result["rate_limit_reserve"]
+    if reserve["kept"] is None:
+        said.append("The answers carry no rate-limit headers: a task cannot check its requests against the hourly "
+                    "budget and the reserve (rate_limit_reserve %s), and warns of it." % reserve["given"])
+    else:
+        said.append("%d requests remain of the hourly budget; rate_limit_reserve %s keeps %d of them for the "
+                    "account's other applications, so a task may spend %d now."
+                    % (result["rate_limit"]["remaining"], reserve["given"], reserve["kept"], reserve["may_spend"]))
     if result["token"]["renewable"] and not result["token"]["expires_in"]:
         said.append("The token answer has no expires_in: the client renews the token after a 401.")
     return said

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
+from ansible_collections.telphin.pbx.plugins.module_utils.registrations import read_cost
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import read_registrations
 
 # The fields whose change decides how a device registers.
@@ -117,6 +118,12 @@ class RegistrationWatch:
             pending = {ext_id for ext_id in pending - set(unknown) if not (found.get(ext_id) or {}).get("registered")}
             unknown = ()
             if not pending or self._clock() + POLL_SECONDS > deadline:
+                break
+            shortfall = client.budget_shortfall("another round of registration reads", read_cost(client, pending))
+            if shortfall:  # never into the reserve: those still waited for are unchecked, not lost
+                for ext_id in pending:
+                    now.pop(ext_id, None)
+                    failed_after[ext_id] = "not read again: %s" % shortfall.text()
                 break
             self._sleep(POLL_SECONDS)
         return now, failed_after

@@ -181,6 +181,18 @@ def block_ends(block_ids, seen, longest):
     return not block_ids or len(block_ids) < longest or bool(set(block_ids) & set(seen))
 
 
+def read_cost(client, extension_ids):
+    """The requests reading the registrations of ``extension_ids`` will cost, for the budget's check: the blocks of
+    the whole account (one more for the end, one for a first bulk path that is not there) where the bulk read
+    pays, else one GET each."""
+    bulk = client.bulk_registrations
+    wanted = len(set(str(extension_id) for extension_id in extension_ids))
+    if bulk.missing or bulk.account is None or not bulk_pays(wanted, *bulk.account):
+        return wanted
+    phones, block = bulk.account
+    return -(-phones // block) + 1 + (bulk.path is None)
+
+
 class _NoBulkRead(Exception):
     """The bulk path answered that it is not there (404, 403, 400) or not in a shape known."""
 

@@ -16,7 +16,6 @@ from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils.entries import info_entry
 from ansible_collections.telphin.pbx.plugins.module_utils.registrations import device_counts
-from ansible_collections.telphin.pbx.plugins.module_utils.runner import budget_shortfall_text
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import as_id
 
 
@@ -84,12 +83,12 @@ def warnings(run):
     said += [_bundle_warning(o) for o in outcomes if o.bundle_effects]
     said += _left_out_warnings(outcomes)
     shortfall = run.budget_shortfall
-    if shortfall and shortfall["going_ahead"] == "check_mode":
-        said.append(budget_shortfall_text(shortfall) + "; a real run now would stop before writing, unless "
-                                                       "allow_partial is set.")
+    if shortfall and run.going_ahead == "check_mode":
+        said.append(shortfall.text() + "; a real run now would stop before writing, unless allow_partial is set "
+                                       "(it writes the first %d)." % shortfall.fitting)
     elif shortfall:
-        said.append(budget_shortfall_text(shortfall) + "; allow_partial is set, so the writes go ahead until the "
-                                                       "API refuses them.")
+        said.append(shortfall.text() + "; allow_partial is set, so the first %d writes were sent and the others "
+                                       "were not." % shortfall.fitting)
     lost = [o for o in outcomes if o.registration and o.registration.get("lost")]
     if lost:
         said.append("%d extension%s lost %s SIP registration after the change and did not register again within "

@@ -26,10 +26,12 @@ from typing import Mapping, Optional
 
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils.backup import account_of, restore_items
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import OverBudget, Shortfall
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
 from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, plan_profiles
-from ansible_collections.telphin.pbx.plugins.module_utils.registrations import Info, normalize, read_in_blocks
+from ansible_collections.telphin.pbx.plugins.module_utils.registrations import (
+    Info, normalize, read_cost, read_in_blocks)
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
     ME, Target, duplicate_targets, needs_listing, resolve, targets_from_params)
 
@@ -37,6 +39,8 @@ from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
 # Said once in the task's message; each extension it stopped says only this.
 NOT_ATTEMPTED = "not attempted: the task stopped after an error that every request would meet (see msg)"
 NOT_WRITTEN = "not written: the task stopped after an error that every request would meet (see msg)"
+NOT_WRITTEN_RESERVE = ("not written: the hourly request budget above the reserve (rate_limit_reserve) was spent by "
+                       "the writes before it (allow_partial)")
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,10 @@ class Run:
     backup_path: Optional[str] = None  # the backup of what was read, written before the first write
     registration_wait: Optional[float] = None  # seconds the registrations were waited for; None: not watched
     empty: bool = False  # the task named no extension
-    # {writes, remaining, reset, going_ahead}: the hourly budget cannot cover the writes (warned when a
-    # check-mode run or allow_partial goes ahead; otherwise the run is refused, saying so).
-    budget_shortfall: Optional[Mapping] = None
+    # The writes do not fit in the hourly budget above the reserve (a budget.Shortfall): warned when a
+    # check-mode run or allow_partial (``going_ahead``) goes ahead; otherwise the run is refused, saying so.
+    budget_shortfall: Optional[Shortfall] = None
+    going_ahead: str = ""  # "check_mode" or "allow_partial", when the writes did not fit
     # Said as worded: what a restore could not bring back (``backup.restore_items``), what pruning the older
     # backups (backup_options.keep) could not do (``backup.prune``).
     notes: tuple = ()
@@ -122,6 +127,26 @@ def read_phones(client, outcomes, parallel):
     return run_each(outcomes, get, parallel)
 
 
+def read_phones_within_budget(client, outcomes, parallel):
+    """:func:`read_phones`, once the reads are known to fit in the hourly budget above the reserve:
+    ``(outcomes, stop reason, refusal)``. When no answer has told the budget yet (no listing was needed),
+    the first GET is sent alone, and its headers tell it. A refusal (``refusal``: why) reads nothing more."""
+    done = ()
+    if outcomes and not client.budget_told():
+        done, stopped = read_phones(client, outcomes[:1], 1)
+        outcomes = outcomes[1:]
+        if stopped:
+            return done + tuple(_failed(o, NOT_ATTEMPTED) for o in outcomes), stopped, None
+    shortfall = client.budget_shortfall("the reads of the phones", len(outcomes))
+    if shortfall:
+        return done + outcomes, None, shortfall.text() + ". " + _AFTER_SHORTFALL
+    read, stopped = read_phones(client, outcomes, parallel)
+    return done + read, stopped, None
+
+
+_AFTER_SHORTFALL = "Run again after the reset, select fewer extensions, or lower rate_limit_reserve"
+
+
 def resolve_names(client, targets):
     """``(targets, problems)``: names resolved with one paged listing, made only when a name needs it, and
     ``@me`` resolved through ``/user/`` when other targets might name the same extension by its id."""
@@ -145,8 +170,8 @@ def read_phone_properties(client, targets, parallel=1, **filters):
         listed = client.list_extensions("@me", type="phone", **filters)
         targets = [Target(index=index, given=str(ext["id"]), extension_id=str(ext["id"]), name=ext.get("name"),
                           label=ext.get("label")) for index, ext in enumerate(listed) if is_phone(ext)]
-    outcomes, stopped = read_phones(client, tuple(Outcome(t) for t in targets), parallel)
-    return Run(outcomes, stopped=stopped)
+    outcomes, stopped, refusal = read_phones_within_budget(client, tuple(Outcome(t) for t in targets), parallel)
+    return Run(outcomes, stopped=stopped, refused=(refusal,) if refusal else ())
 
 
 def export_account(client, write, parallel=1):
@@ -175,7 +200,9 @@ def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_
     if problems:
         return Run(tuple(Outcome(t) for t in targets), refused=tuple(problems))
 
-    outcomes, stopped = read_phones(client, tuple(Outcome(t) for t in targets), parallel)
+    outcomes, stopped, refusal = read_phones_within_budget(client, tuple(Outcome(t) for t in targets), parallel)
+    if refusal:
+        return Run(outcomes, refused=(refusal,))
     outcomes = tuple(o if o.failed else _planned(o) for o in outcomes)
     readable = [o for o in outcomes if not o.failed]
     problems = plan.bundle_conflicts(
@@ -184,14 +211,16 @@ def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_
         return Run(outcomes, refused=tuple(problems))
     outcomes = _with_bundle_effects(outcomes)
 
+    shortfall = None if stopped else _writes_shortfall(client, outcomes, watch)
+    if shortfall and (shortfall.reserve_too_large or not (check_mode or allow_partial)):
+        return Run(outcomes, refused=(shortfall.text() + ". " + _AFTER_SHORTFALL
+                                      + ", or set allow_partial=true to write what fits above the reserve",))
+    if shortfall and not check_mode:
+        outcomes = _within(outcomes, shortfall.fitting)
+    going_ahead = ("check_mode" if check_mode else "allow_partial") if shortfall else ""
+    facts = dict(budget_shortfall=shortfall, going_ahead=going_ahead,
+                 registration_wait=None if watch is None else watch.wait)
     writes = sum(1 for o in outcomes if o.changes and not o.failed)
-    shortfall = None if stopped else _budget_shortfall(client.write_budget(), writes)
-    if shortfall:
-        if not check_mode and not allow_partial:
-            return Run(outcomes, refused=(budget_shortfall_text(shortfall) + ". Run again after the reset, or set "
-                                          "allow_partial=true to write what the budget allows",))
-        shortfall = MappingProxyType(dict(shortfall, going_ahead="check_mode" if check_mode else "allow_partial"))
-    facts = dict(budget_shortfall=shortfall, registration_wait=None if watch is None else watch.wait)
 
     registered_before = None
     if watch is not None and writes and not stopped:
@@ -328,18 +357,28 @@ def _with_bundle_effects(outcomes):
     return tuple(result)
 
 
-def _budget_shortfall(budget, writes):
-    """``{writes, remaining, reset}`` when the API's remaining hourly budget cannot cover the writes, or None
-    when it can (or is unknown)."""
-    if not writes or not budget or budget.get("remaining") is None or budget["remaining"] >= writes:
+def _writes_shortfall(client, outcomes, watch):
+    """A ``budget.Shortfall`` when the writes of the plan, and the registration reads around them when ``watch``,
+    do not fit in the hourly budget above the reserve; else None."""
+    writes = sum(1 for o in outcomes if o.changes and not o.failed)
+    if not writes:
         return None
-    return {"writes": writes, "remaining": budget["remaining"], "reset": budget.get("reset", "?")}
+    # A watched write is read before and after (a GET each, at most: blocks cost less).
+    per_write = 1 if watch is None else 3
+    return client.budget_shortfall("the writes" if watch is None else "the writes and the registration reads "
+                                   "around them", writes * per_write, per_item=per_write)
 
 
-def budget_shortfall_text(shortfall):
-    """Why the API's hourly budget cannot cover the writes: the refusal's words, and the warning's (results)."""
-    return ("the plan needs %d write requests but only %d remain of the API's hourly budget (it resets in %s s)"
-            % (shortfall["writes"], shortfall["remaining"], shortfall["reset"]))
+def _within(outcomes, allowed):
+    """The outcomes with the writes after the first ``allowed`` failed, unsent (allow_partial's part)."""
+    result = []
+    for outcome in outcomes:
+        if outcome.changes and not outcome.failed:
+            if allowed <= 0:
+                outcome = _failed(outcome, NOT_WRITTEN_RESERVE)
+            allowed -= 1
+        result.append(outcome)
+    return tuple(result)
 
 
 # ---- the SIP registrations: their reads, and registration_info's -------------------------------------------
@@ -354,7 +393,7 @@ class _Read:
     msg: str = ""
 
 
-def read_registrations(client, extension_ids, parallel, optional=False):
+def read_registrations(client, extension_ids, parallel, optional=False, within_budget=False):
     """The registrations of each extension: in blocks where that pays (``registrations.read_in_blocks``), and
     ``GET /extension/{id}/registration/`` of each one the blocks did not hold, ``parallel`` at a time:
     ``(by_id, failures)``.
@@ -365,16 +404,31 @@ def read_registrations(client, extension_ids, parallel, optional=False):
     others; a task-wide error (credentials refused, access level, rate limit, the API unreachable) stops the
     rest, which fail with ``NOT_ATTEMPTED`` instead of sending requests bound to fail. ``optional``
     (the registration watch of a change): a time-out never counts toward the outage breaker.
+    ``within_budget``: the reads one by one must fit above the reserve too (``budget.OverBudget`` before any
+    of them), as the bulk read they were counted as may not be there; when no answer has told the budget yet,
+    the first is read alone, and its answer tells it.
     """
     ids = list(dict.fromkeys(str(extension_id) for extension_id in extension_ids))
     in_blocks = read_in_blocks(client, ids, optional=optional)
-    client.bulk_registrations.per_extension += len(ids) - len(in_blocks)
+    one_by_one = tuple(_Read(i) for i in ids if i not in in_blocks)
+    client.bulk_registrations.per_extension += len(one_by_one)
 
     def read(one):
         answer = client.get_registration(one.extension_id, optional=optional)
         return replace(one, info=normalize(answer, one.extension_id))
 
-    done, _stopped = run_each(tuple(_Read(i) for i in ids if i not in in_blocks), read, parallel)
+    done, stopped = (), None
+    if within_budget and one_by_one and not client.budget_told():
+        done, stopped = run_each(one_by_one[:1], read, 1)
+        one_by_one = one_by_one[1:]
+    shortfall = within_budget and one_by_one and not stopped and client.budget_shortfall(
+        "the reads of the SIP registrations", len(one_by_one))
+    if shortfall:
+        raise OverBudget(shortfall)
+    if stopped:
+        done += tuple(_failed(one, NOT_ATTEMPTED) for one in one_by_one)
+    else:
+        done += run_each(one_by_one, read, parallel)[0]
     done = {one.extension_id: one for one in done}
     done = [_Read(i, info=in_blocks[i]) if i in in_blocks else done[i] for i in ids]
     by_id = {one.extension_id: one.info for one in done if not one.failed}
@@ -397,11 +451,27 @@ def read_info(client, query, parallel):
     if refused:
         return Info(refused=tuple(refused))
     targets = _once(targets)
-    by_id, failures = read_registrations(client, [extension_id for extension_id, _name in targets], parallel)
+    by_id, failures, refusal = _registrations_within_budget(client, [ext_id for ext_id, _name in targets], parallel)
+    if refusal:
+        return Info(refused=(refusal,))
     entries = tuple(_entry(by_id[extension_id], name) for extension_id, name in targets if extension_id in by_id)
     return Info(targets=targets, entries=tuple(e for e in entries if query.keeps(e)),
                 failures=MappingProxyType(failures), checked=len(by_id),
                 reads=MappingProxyType(client.bulk_registrations.stats()))
+
+
+def _registrations_within_budget(client, ids, parallel):
+    """:func:`read_registrations`, once the reads are known to fit in the hourly budget above the reserve (the
+    blocks, or a GET each): ``(by_id, failures, refusal)``; a refusal reads nothing more."""
+    try:
+        shortfall = client.budget_told() and client.budget_shortfall("the reads of the SIP registrations",
+                                                                     read_cost(client, ids))
+        if shortfall:
+            raise OverBudget(shortfall)
+        by_id, failures = read_registrations(client, ids, parallel, within_budget=True)
+    except OverBudget as exc:
+        return {}, {}, "%s. %s" % (exc, _AFTER_SHORTFALL)
+    return by_id, failures, None
 
 
 def _once(targets):

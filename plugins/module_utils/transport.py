@@ -30,12 +30,11 @@ except ImportError:  # reported by the module (missing_required_lib) before a Tr
 else:
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import EPOCH_THRESHOLD
 from ansible_collections.telphin.pbx.plugins.module_utils.concurrency import Throttle
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import (
     ApiError, clip, describe_exception, error_from_answer)
 
-# An X-RateLimit-Reset above this is a Unix time, not a number of seconds.
-_EPOCH_THRESHOLD = 10 ** 9
 _RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 _ID_SEGMENT = re.compile(r"/(?:\d+|@me)/")
 QUOTA_STATUS = "rate_limit_exceeded"
@@ -119,6 +118,12 @@ class RateLimits:
         """``{resource: {limit, remaining, reset}}`` of every resource seen."""
         with self._lock:
             return {resource: dict(seen) for resource, seen in self._seen.items()}
+
+    def lowest_limit(self):
+        """The lowest ``X-RateLimit-Limit`` seen, or None: the reserve's percentage is of the tightest budget."""
+        with self._lock:
+            limits = [seen["limit"] for seen in self._seen.values() if seen.get("limit") is not None]
+        return min(limits, default=None)
 
     def snapshot(self, path=None):
         """``{limit, remaining, reset}`` of the resource of ``path``, or the lowest of all; None if unknown."""
@@ -242,6 +247,7 @@ class Transport:
         self.timeout = float(connection.timeout)
         self.max_retries = int(connection.max_retries)
         self.rate_limit_wait = connection.rate_limit_wait
+        self.reserve = connection.reserve
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
         self.proxies, self.verify = environment_settings(self.base_url, connection.verify)
@@ -280,9 +286,12 @@ class Transport:
             try:
                 answer = self._attempt(prepared, path, attempt)
             except _Transient as transient:
-                if attempt >= self.max_retries:
+                into_reserve = self._retry_into_reserve(transient.error)
+                if attempt >= self.max_retries or into_reserve:
                     error = transient.error
-                    if attempt and error.hint is None:
+                    if into_reserve:
+                        error = error.replace(hint=into_reserve)
+                    elif attempt and error.hint is None:
                         error = error.replace(hint="gave up after %d %s"
                                               % (attempt, "retry" if attempt == 1 else "retries"))
                     if optional:
@@ -297,6 +306,21 @@ class Transport:
             else:
                 self.health.answered()
                 return answer
+
+    def _retry_into_reserve(self, error):
+        """Why a retry would spend the reserve of the hourly budget (``rate_limit_reserve``), or None: a retry is
+        a request the run did not plan, so it never dips into the reserve. A quota 429 waits for a new window."""
+        if error.api_status == QUOTA_STATUS or not self.reserve:
+            return None
+        budget = self.rate_limits.snapshot()
+        if not budget or budget.get("remaining") is None:
+            return None
+        kept = self.reserve.of(self.rate_limits.lowest_limit())
+        if budget["remaining"] > kept:
+            return None
+        return ("not retried: %d requests remain of the API's hourly budget, at or below the reserve of %d "
+                "(rate_limit_reserve %s) kept for the account's other applications"
+                % (budget["remaining"], kept, self.reserve.given))
 
     def _attempt(self, prepared, path, attempt):
         method = prepared.method
@@ -386,7 +410,7 @@ class Transport:
         seconds = _to_float(headers.get("X-RateLimit-Reset")) if window else None
         if seconds is None:
             return None
-        if seconds > _EPOCH_THRESHOLD:
+        if seconds > EPOCH_THRESHOLD:
             seconds -= self._wallclock()
         return max(0.0, seconds)
 

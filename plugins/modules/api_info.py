@@ -175,6 +175,24 @@ registration_bulk:
     requests:
       description: The requests the probe of the bulk read sent (usually one per path tried).
       type: int
+rate_limit_reserve:
+  description:
+    - The reserve of the hourly budget that O(rate_limit_reserve) keeps for the account's other applications, in
+      requests now, and what a task may spend above it.
+  returned: always
+  type: dict
+  version_added: 2.0.0
+  contains:
+    given:
+      description: The option as given, such as C(10%).
+      type: str
+    kept:
+      description: The requests kept back; null when the answers carried no rate-limit headers.
+      type: int
+    may_spend:
+      description: The remaining budget above the reserve; null when the answers carried no rate-limit headers.
+      type: int
+  sample: {"given": "10%", "kept": 1000, "may_spend": 8987}
 token:
   description: The token's lifetime as the token endpoint gave it.
   returned: always

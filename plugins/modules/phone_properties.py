@@ -233,9 +233,9 @@ options:
   allow_partial:
     description:
       - Before the first write, the task compares the writes it needs with the remaining hourly request
-        budget the API reported (C(X-RateLimit-Remaining)). If the budget cannot cover them, the task fails
-        and writes nothing, unless this is V(true), in which case it writes until the API refuses and reports each
-        extension.
+        budget the API reported (C(X-RateLimit-Remaining)), less O(rate_limit_reserve). If they do not fit,
+        the task fails and writes nothing, unless this is V(true), when it writes the first ones that fit
+        and fails each other extension with C(not written), saying why.
       - In check mode the same shortfall is a warning, so that an audit says when a real run would stop.
     type: bool
     default: false

@@ -264,7 +264,7 @@ def test_every_account_failing_before_the_module_gets_its_report_and_the_summary
     run = playbook(sim, tmp_path, "audit", "--check", *args, env=env)
     assert run.rc != 0
     assert "'vault_initech_secret' is undefined" in failed_report(tmp_path / "initech")
-    assert "argument 'phone_profiles_parallel' is of type" in failed_report(tmp_path / "umbrella")
+    assert "parallel: must be auto or an integer from 1 to 32, got 'many'" in failed_report(tmp_path / "umbrella")
     assert json.loads((tmp_path / "northwind" / "phone_profiles_report.json").read_text())["summary"]["extensions"] == 7
     summary = custom_stats(run.output)["phone_profiles_summary"]
     assert sorted(summary["accounts"]) == ["initech", "northwind", "umbrella"]
@@ -276,8 +276,8 @@ def test_every_account_failing_before_the_module_gets_its_report_and_the_summary
     sim.clear_log()
     run = playbook(sim, tmp_path, "apply", *args, "-e", "phone_profiles_parallel=many", env=env)
     assert run.rc != 0 and sim.log == []
-    assert "argument 'phone_profiles_parallel' is of type" in failed_report(tmp_path / "northwind")
-    assert "argument 'phone_profiles_parallel' is of type" in failed_report(tmp_path / "umbrella")
+    assert "parallel: must be auto or an integer from 1 to 32, got 'many'" in failed_report(tmp_path / "northwind")
+    assert "parallel: must be auto or an integer from 1 to 32, got 'many'" in failed_report(tmp_path / "umbrella")
     assert "'vault_initech_secret' is undefined" in failed_report(tmp_path / "initech")
     summary = custom_stats(run.output)["phone_profiles_summary"]
     assert sorted(summary["failed_accounts"]) == ["initech", "northwind", "umbrella"], summary

@@ -36,7 +36,7 @@ def test_every_problem_of_the_input_at_once_before_any_request(sim, play):
                      "label_regex, extension_group_id; did you mean extension_group_id?",
                      "assignments[1].optionl: not a key of an assignment; use profile, extensions, match, "
                      "overrides, optional; did you mean optional?",
-                     "parallel: must be from 1 to 32, got 0"]:
+                     "parallel: must be auto or an integer from 1 to 32, got 0"]:
         assert any(problem.startswith(expected) for problem in problems), (expected, problems)
     assert run.result["summary"]["msg"].startswith("Invalid options, nothing was sent: ")
     assert sim.log == []  # not even a token

@@ -141,17 +141,20 @@ def test_every_bad_item_is_reported_before_any_request(sim, play):
 def test_a_budget_too_small_for_the_writes_stops_before_writing(sim, play):
     sim.set_rate_limit(remaining=5)  # 4 GETs (ids need no listing) leave 1 request for 2 writes
     items = [{"extension_id": 1006}, {"extension_id": 1012}, {"extension_id": 1001}, {"extension_id": 1002}]
-    run = play(task(items, **STANDARD))
+    run = play(task(items, rate_limit_reserve=0, **STANDARD))
     assert run.result["failed"] is True
-    assert "needs 2 write requests but only 1 remain" in run.result["msg"], run
+    assert "the writes need 2 requests, but 1 remain" in run.result["msg"], run
     assert api_requests(sim, "PUT") == []
 
     sim.clear_log()
     sim.set_rate_limit(remaining=5)
-    partial = play(task(items, allow_partial=True, **STANDARD))
+    partial = play(task(items, allow_partial=True, rate_limit_reserve=0, **STANDARD))
     entries = partial.result["extensions"]
     assert sum(e["changed"] for e in entries) == 1 and sum(e["failed"] for e in entries) == 1, partial
-    assert "429" in partial.result["msg"]
+    assert [e["msg"] for e in entries if e["failed"]] == [
+        "not written: the hourly request budget above the reserve (rate_limit_reserve) was spent by the writes "
+        "before it (allow_partial)"]
+    assert len(api_requests(sim, "PUT")) == 1 and sim.rate_limit()["remaining"] == 0
 
 
 def test_no_item_secret_appears_in_the_output_at_vvv(sim, play):

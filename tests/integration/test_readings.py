@@ -120,8 +120,8 @@ def test_the_budget_check_reads_the_budget_of_the_writes_under_every_counter_sco
     sim.set_rate_limit(remaining=3, **({"resource": "phone"} if scope == "resource" else
                                        {"app_id": "demo-app"} if scope == "application" else {}))
     run = play(task(extensions=[{"extension_id": 1006}, {"extension_id": 1012}], record_enabled=True,
-                    incoming_limit=1))
-    assert run.result["failed"] is True and "needs 2 write requests but only" in run.result["msg"], run
+                    incoming_limit=1, rate_limit_reserve=0))
+    assert run.result["failed"] is True and "the writes need 2 requests, but 1 remain" in run.result["msg"], run
     assert puts(sim) == []
 
 

@@ -263,7 +263,7 @@ BAD_OPTIONS = [
                                      "must be an extension id (an integer)"),
     ({"extension_id": "10x1"}, "extension_id: must be a positive integer or '@me', got '10x1'"),
     ({"extension_id": "1001", "extension_group_id": 51}, "extension_group_id: filters the listing of every"),
-    ({"extensions": [1001], "parallel": 0}, "parallel: must be from 1 to 32, got 0"),
+    ({"extensions": [1001], "parallel": 0}, "parallel: must be auto or an integer from 1 to 32, got 0"),
 ]
 BAD_OPTIONS_IDS = ["regex", "ids", "id", "filter-with-target", "parallel"]
 # The tasks that must send nothing, by name: the bad options above, and two more.

@@ -97,6 +97,8 @@ SWITCHES = {s.name: s for s in (
            "the 429 \"concurrent request not allowed\" of a client's fixtures"),
     Switch("rate_limit_scope", "client", '"client" / "application" / "resource"',
            _choice("client", "application", "resource"), "whose hourly budget a request spends"),
+    Switch("rate_limit_headers", "send", '"send" / "omit"', _choice("send", "omit"),
+           "every answer's X-RateLimit-* headers, or none (a gateway that strips them)"),
     Switch("readonly_in_put", "reject", '"reject" / "ignore"', _choice("reject", "ignore"),
            "bundle / call_status_set_dt in a PUT body"),
     Switch("bundle_sync_inactive", True, "true / false", _bool,

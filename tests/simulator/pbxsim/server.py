@@ -237,6 +237,8 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if sim._api.readings.rate_limit_headers == "omit":  # a gateway in front of the API that strips them
+            resp.headers = {k: v for k, v in resp.headers.items() if not k.startswith("X-RateLimit-")}
         self._send(resp, use_gzip, method)
 
 

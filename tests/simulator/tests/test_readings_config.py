@@ -15,7 +15,7 @@ from pbxsim import readings as R
 SIM_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULTS = {
     "omit_fields": [], "null_sounds": False, "per_page_default": 50, "per_page_max": 100,
-    "per_page_over_max": "clamp", "ignore_page": False, "concurrency_429": None, "rate_limit_scope": "client",
+    "per_page_over_max": "clamp", "ignore_page": False, "concurrency_429": None, "rate_limit_scope": "client", "rate_limit_headers": "send",
     "readonly_in_put": "reject", "bundle_sync_inactive": True, "token_params_in_query": False,
     "token_expires_in": "send", "oauth_max_connections": 6,
     "registration_expires": "timestamp", "registration_device": "string", "reregister_after": None,

@@ -23,7 +23,7 @@ from ansible_collections.telphin.pbx.tests.unit.plugins.module_utils.api_fakes i
 def test_argument_spec_options_and_env_fallback(monkeypatch):
     spec = argument_spec()
     assert set(spec) == {"api_url", "app_id", "app_secret", "access_token", "validate_certs", "ca_path",
-                         "timeout", "max_retries", "rate_limit_wait"}
+                         "timeout", "max_retries", "rate_limit_wait", "rate_limit_reserve"}
     assert spec["app_secret"]["no_log"] is True and spec["access_token"]["no_log"] is True
     assert spec["api_url"]["default"] == "https://apiproxy.telphin.ru"
     assert spec["timeout"] == dict(type="float", default=30)

@@ -7,6 +7,7 @@ import os
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import BudgetChecks
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
 from ansible_collections.telphin.pbx.plugins.module_utils import plan
 from ansible_collections.telphin.pbx.plugins.module_utils import export
@@ -307,11 +308,18 @@ def test_the_module_names_its_own_options_and_the_role_its_variables():
     assert export.skip_problems(["lable"])[0].startswith("phone_profiles_export_skip[0]: 'lable'")
 
 
-class ListedClient:
+class ListedClient(BudgetChecks):
     """A client whose listing holds ``ids`` and whose GET of ``broken`` fails."""
 
     def __init__(self, ids, broken=()):
         self.ids, self.broken = ids, broken
+
+
+    def write_budget(self):  # answers with no rate-limit headers
+        return None
+
+    def lowest_limit(self):
+        return None
 
     def list_extensions(self, _who, **_filters):
         return [{"id": ext_id, "name": "000*%d" % (ext_id - 900), "type": "phone"} for ext_id in self.ids]

@@ -3,6 +3,7 @@
 
 import pytest
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import BudgetChecks
 from ansible_collections.telphin.pbx.plugins.module_utils.client import BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.probe import probe, probe_with_registration
@@ -10,7 +11,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.probe import probe, pr
 PHONE = {"id": 1001, "name": "000*100", "type": "phone"}
 
 
-class FakeClient:
+class FakeClient(BudgetChecks):
     """The reads the probe makes, answered from a small account; ``sent`` lists them."""
 
     def __init__(self, extensions, page_max=500, page_honoured=True, phone=None, registration=None):
@@ -54,6 +55,9 @@ class FakeClient:
     def write_budget(self):
         return {"limit": 5000, "remaining": 4999, "reset": 3600}
 
+    def lowest_limit(self):
+        return 5000
+
     def rate_limits(self):
         return {}
 
@@ -91,3 +95,10 @@ def test_an_outage_while_reading_registrations_is_raised_not_described():
     outage = ApiError("GET", "/extension/1001/registration/", message="timed out", outage=True)
     with pytest.raises(ApiError):
         probe_with_registration(FakeClient([PHONE], registration=outage))
+
+
+def test_the_probe_says_what_the_reserve_keeps_and_what_a_task_may_spend():
+    result = probe(FakeClient([PHONE]))
+    assert result["rate_limit_reserve"] == {"given": "10%", "kept": 500, "may_spend": 4499}
+    assert ("4999 requests remain of the hourly budget; rate_limit_reserve 10% keeps 500 of them for the account's "
+            "other applications, so a task may spend 4499 now.") in result["findings"]

@@ -5,6 +5,7 @@ every read optional for the outage breaker. results.warnings and report.py say t
 import threading
 from dataclasses import replace
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import BudgetChecks
 from ansible_collections.telphin.pbx.plugins.module_utils import report, results
 from ansible_collections.telphin.pbx.plugins.module_utils.client import BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
@@ -14,7 +15,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.runner import Outcome,
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
 
 
-class Answers:
+class Answers(BudgetChecks):
     """get_registration from a script per extension: each read takes the next answer (True/False: registered,
     an ApiError: raised); the last one repeats. Records whether every read was optional."""
 
@@ -23,6 +24,13 @@ class Answers:
         self.reads = []
         self.lock = threading.Lock()
         self.bulk_registrations = BulkRegistrations()  # no listing: one GET per extension
+
+
+    def write_budget(self):  # answers with no rate-limit headers
+        return None
+
+    def lowest_limit(self):
+        return None
 
     def get_registration(self, extension_id, optional=False):
         with self.lock:

@@ -7,6 +7,7 @@ import threading
 import pytest
 import responses
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import BudgetChecks
 from ansible_collections.telphin.pbx.plugins.module_utils.client import BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.registrations import (
@@ -165,7 +166,7 @@ def test_the_clients_errors_are_those_of_the_phone_resource(rsps, ft):
 
 # ---- the parallel read ---------------------------------------------------------------------------------
 
-class FakeClient:
+class FakeClient(BudgetChecks):
     """get_registration over a dict; errors per id; a journal of the ids asked for."""
 
     def __init__(self, answers, errors=None):
@@ -174,6 +175,13 @@ class FakeClient:
         self.asked = []
         self.lock = threading.Lock()
         self.bulk_registrations = BulkRegistrations()  # no listing of the whole account: one GET each
+
+
+    def write_budget(self):  # answers with no rate-limit headers
+        return None
+
+    def lowest_limit(self):
+        return None
 
     def get_registration(self, extension_id, optional=False):
         with self.lock:

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import BudgetChecks
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils import results
 from ansible_collections.telphin.pbx.plugins.module_utils.results import failure_message
@@ -13,7 +14,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.runner import (
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import Target
 
 
-class FakeApi:
+class FakeApi(BudgetChecks):
     """Phones in a dict, a request journal, and errors to raise per (method, id)."""
 
     def __init__(self, phones, extensions=None, errors=None, remaining=None, me=None, apply_before_error=()):
@@ -26,6 +27,10 @@ class FakeApi:
         self.lock = threading.Lock()
         self.budget = None if remaining is None else {"limit": 100, "remaining": remaining, "reset": 60}
 
+
+    def lowest_limit(self):
+        return None if self.budget is None else self.budget["limit"]
+
     def write_budget(self):
         return self.budget
 
@@ -36,6 +41,8 @@ class FakeApi:
     def _record(self, method, ext_id):
         with self.lock:
             self.journal.append((method, str(ext_id)))
+            if self.budget is not None:  # each request spends one of the hourly budget
+                self.budget = dict(self.budget, remaining=self.budget["remaining"] - 1)
         error = self.errors.get((method, str(ext_id)))
         if error:
             raise error
@@ -126,17 +133,63 @@ def test_a_failing_extension_does_not_stop_the_others():
     assert "HTTP 400" in done[1].msg and "bad value" in done[1].msg
 
 
-def test_a_budget_that_cannot_cover_the_writes_refuses_the_plan():
-    api = FakeApi(phones(3, record_enabled=False), remaining=2)
-    refused = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]))
-    assert "needs 3 write requests but only 2 remain" in refused.refused[0]
-    partial = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
-                                     allow_partial=True)
-    assert results.warnings(partial) and "allow_partial" in results.warnings(partial)[0]
-    audit = apply_phone_properties(FakeApi(phones(3, record_enabled=False), remaining=2),
-                                   targets(*[(1000 + i, {"record_enabled": True}) for i in range(3)]),
-                                   check_mode=True)
-    assert results.warnings(audit) and "a real run now would stop before writing" in results.warnings(audit)[0]
+def _all_drifted(n=3):
+    return FakeApi(phones(n, record_enabled=False), remaining=14), targets(*[(1000 + i, {"record_enabled": True})
+                                                                             for i in range(n)])
+
+
+def test_writes_that_do_not_fit_above_the_reserve_refuse_the_plan_naming_cost_budget_reserve_and_reset():
+    # A limit of 100 keeps 10 back (10%); 14 remain: the three reads fit (4 may be spent), the three writes not.
+    api, wanted = _all_drifted()
+    refused = apply_phone_properties(api, wanted)
+    said, = refused.refused
+    assert said.startswith(
+        "the writes need 3 requests, but 11 remain of the API's hourly budget of 100, less a reserve of 10 "
+        "(rate_limit_reserve 10%) kept for the account's other applications: 1 may be spent; the budget resets "
+        "in 60 s (at ")
+    assert said.endswith(
+        " UTC). Run again after the reset, select fewer extensions, or lower rate_limit_reserve, or set "
+        "allow_partial=true to write what fits above the reserve")
+    assert [m for m, _ext in api.journal] == ["GET"] * 3
+
+
+def test_allow_partial_writes_what_fits_above_the_reserve_and_says_which_were_not_sent():
+    api, wanted = _all_drifted()
+    partial = apply_phone_properties(api, wanted, allow_partial=True)
+    assert [m for m, _ext in api.journal] == ["GET"] * 3 + ["PUT"]
+    assert [(o.changed, o.failed) for o in partial.outcomes] == [(True, False), (False, True), (False, True)]
+    assert partial.outcomes[1].msg.startswith("not written: the hourly request budget above the reserve")
+    assert "allow_partial is set, so the first 1 writes were sent" in results.warnings(partial)[0]
+
+
+def test_check_mode_warns_of_writes_that_would_not_fit():
+    api, wanted = _all_drifted()
+    audit = apply_phone_properties(api, wanted, check_mode=True)
+    assert not audit.refused and [o.changed for o in audit.outcomes] == [True] * 3
+    assert "a real run now would stop before writing, unless allow_partial is set" in results.warnings(audit)[0]
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_reads_that_do_not_fit_above_the_reserve_are_refused_before_any_phone_is_read(check_mode):
+    api = FakeApi(phones(20), remaining=25)  # 15 may be spent: not the 20 reads
+    run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(20)]),
+                                 check_mode=check_mode)
+    assert run.refused[0].startswith("the reads of the phones need 20 requests, but 25 remain of the API's hourly "
+                                     "budget of 100, less a reserve of 10")
+    assert api.journal == []
+
+
+def test_with_no_budget_told_yet_the_first_phone_is_read_alone_and_its_answer_decides():
+    api = FakeApi(phones(20))
+    api.budget = None
+
+    def told_by_the_first_get(ext_id, get=api.get_phone):
+        api.budget = {"limit": 100, "remaining": 20, "reset": 60}
+        return get(ext_id)
+    api.get_phone = told_by_the_first_get
+    run = apply_phone_properties(api, targets(*[(1000 + i, {"record_enabled": True}) for i in range(20)]))
+    assert run.refused[0].startswith("the reads of the phones need 19 requests, but 19 remain")
+    assert api.journal == [("GET", "1000")]
 
 
 def test_names_are_resolved_with_one_listing():

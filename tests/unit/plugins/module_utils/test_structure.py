@@ -17,7 +17,7 @@ PACKAGE = "ansible_collections.telphin.pbx.plugins.module_utils."
 
 # The phases of module_utils, lowest first: a file imports only files of the phases before its own.
 PHASES = (
-    ("the ground: imports nothing of module_utils", ("concurrency", "errors", "extensions", "redact", "vars_yaml")),
+    ("the ground: imports nothing of module_utils", ("budget", "concurrency", "errors", "extensions", "redact", "vars_yaml")),
     ("the API's words: the connection's options, HTTP, the field table", ("connection", "fields", "transport")),
     ("options -> targets and plans; the token", ("plan", "profiles", "targets", "tokens")),
     ("the client, and the shapes of what is read", ("client", "entries", "registrations", "report")),
