@@ -98,7 +98,7 @@ options:
         first ones that fit. Each message names the cost, the remaining budget, the reserve and when the
         budget resets.
       - A retry (of a time-out, a 5xx) is not sent when the remaining budget is down to the reserve. Requests
-        already in flight may go past it by up to the number in flight (O(parallel)).
+        already in flight may go past it by up to the number in flight.
       - When the API's answers carry no rate-limit headers, the task warns that the reserve was not checked.
         A reserve at or above the hourly limit is refused.
       - If not set, the value of the E(TELPHIN_RATE_LIMIT_RESERVE) environment variable is used.

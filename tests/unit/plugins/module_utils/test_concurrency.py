@@ -30,9 +30,9 @@ def test_any_other_parallel_is_refused_naming_the_option_and_what_it_takes(given
 def _round(throttle, seconds):
     """One round at the throttle's limit: that many requests in flight, each answered after ``seconds``."""
     limit = throttle.limit
-    for _ in range(limit):
+    for _slot in range(limit):
         throttle.__enter__()
-    for _ in range(limit):
+    for _slot in range(limit):
         throttle.answered(seconds)
         throttle.__exit__()
     return limit
@@ -40,23 +40,23 @@ def _round(throttle, seconds):
 
 def _refusal(throttle, in_flight):
     """``in_flight`` requests out, and the server refuses the last for concurrency."""
-    for _ in range(in_flight):
+    for _slot in range(in_flight):
         throttle.__enter__()
     throttle.refused()
-    for _ in range(in_flight):
+    for _slot in range(in_flight):
         throttle.__exit__()
 
 
 def test_auto_starts_at_8_and_grows_to_32_while_answers_stay_as_fast():
     throttle = Throttle(MOST_IN_FLIGHT, adaptive=True)
-    limits = [_round(throttle, 0.08) for _ in range(5)]
+    limits = [_round(throttle, 0.08) for _slot in range(5)]
     assert limits == [AUTO_START, 16, 24, 32, 32]
 
 
 def test_auto_steps_back_where_answers_slow_down_and_stays_there():
     throttle = Throttle(MOST_IN_FLIGHT, adaptive=True)
     # The server saturates above 16 in flight: at 24 its answers take twice as long.
-    limits = [_round(throttle, 0.02 if throttle.limit <= 16 else 0.04) for _ in range(6)]
+    limits = [_round(throttle, 0.02 if throttle.limit <= 16 else 0.04) for _slot in range(6)]
     assert limits == [8, 16, 24, 16, 16, 16]
 
 
@@ -64,7 +64,7 @@ def test_auto_under_a_concurrency_limit_settles_just_below_the_number_refused():
     throttle = Throttle(MOST_IN_FLIGHT, adaptive=True)
     _refusal(throttle, in_flight=7)  # 6 allowed: the seventh was refused
     assert (throttle.limit, throttle.ceiling) == (3, 6)
-    limits = [_round(throttle, 0.02) for _ in range(PROBE_ROUNDS + 3)]
+    limits = [_round(throttle, 0.02) for _slot in range(PROBE_ROUNDS + 3)]
     assert limits[:4] == [3, 4, 5, 6]  # one more per round after a refusal, up to the ceiling
     assert set(limits[4:PROBE_ROUNDS + 3]) == {6}  # and there it stays for PROBE_ROUNDS clean rounds
     assert throttle.limit == 7  # before it tries one more: other applications may have freed a slot
@@ -74,7 +74,7 @@ def test_auto_under_a_concurrency_limit_settles_just_below_the_number_refused():
 def test_a_503_or_a_time_out_halves_auto_only(adaptive):
     throttle = Throttle(16, adaptive=adaptive)
     before = throttle.limit
-    for _ in range(before):
+    for _slot in range(before):
         throttle.__enter__()
     throttle.refused(concurrency=False)
     assert throttle.limit == (before // 2 if adaptive else before)
@@ -90,5 +90,5 @@ def test_a_fixed_number_refused_for_concurrency_backs_off_and_comes_back_to_the_
     throttle = Throttle(16)
     _refusal(throttle, in_flight=11)
     assert (throttle.limit, throttle.ceiling) == (5, 10)
-    limits = [_round(throttle, 0.02) for _ in range(7)]
+    limits = [_round(throttle, 0.02) for _slot in range(7)]
     assert limits == [5, 6, 7, 8, 9, 10, 10]

@@ -314,7 +314,6 @@ class ListedClient(BudgetChecks):
     def __init__(self, ids, broken=()):
         self.ids, self.broken = ids, broken
 
-
     def write_budget(self):  # answers with no rate-limit headers
         return None
 

@@ -25,7 +25,6 @@ class Answers(BudgetChecks):
         self.lock = threading.Lock()
         self.bulk_registrations = BulkRegistrations()  # no listing: one GET per extension
 
-
     def write_budget(self):  # answers with no rate-limit headers
         return None
 

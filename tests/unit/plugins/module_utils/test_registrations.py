@@ -176,7 +176,6 @@ class FakeClient(BudgetChecks):
         self.lock = threading.Lock()
         self.bulk_registrations = BulkRegistrations()  # no listing of the whole account: one GET each
 
-
     def write_budget(self):  # answers with no rate-limit headers
         return None
 

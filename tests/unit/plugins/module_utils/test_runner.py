@@ -27,7 +27,6 @@ class FakeApi(BudgetChecks):
         self.lock = threading.Lock()
         self.budget = None if remaining is None else {"limit": 100, "remaining": remaining, "reset": 60}
 
-
     def lowest_limit(self):
         return None if self.budget is None else self.budget["limit"]
 
