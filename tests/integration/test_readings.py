@@ -113,6 +113,20 @@ def test_a_refusal_of_concurrent_requests_is_retried_and_the_task_converges(sim,
     assert all(sim.phone(ext)["record_enabled"] is True for ext in range(1001, 1033))
 
 
+def test_parallel_auto_under_a_concurrency_limit_converges_with_few_refusals(sim, play):
+    # A server that takes 6 requests at once: parallel auto (the default) starts at 8, and after its first
+    # refusals keeps at most 6 in flight (a fixed 16 keeps being refused each time it grows back: see make bench).
+    sim.set_readings(concurrency_429=6)
+    sim.set_faults({"latency_ms": 30})
+    phones = range(1001, 1033)
+    for ext in phones:
+        sim.set_phone(ext, {"record_enabled": False})
+    run = play(task(extensions=[{"extension_id": ext} for ext in phones], record_enabled=True))
+    assert not run.result.get("failed") and run.result["stats"]["changed"] == len(phones), run
+    refused = sum(1 for e in sim.log if e["fault"] == "concurrency_429")
+    assert 0 < refused <= 0.1 * 2 * len(phones), refused
+
+
 @pytest.mark.parametrize("scope", ["client", "application", "resource"])
 def test_the_budget_check_reads_the_budget_of_the_writes_under_every_counter_scope(sim, play, scope):
     sim.set_readings(rate_limit_scope=scope)
