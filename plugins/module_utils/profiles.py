@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.telphin.pbx.plugins.module_utils import fields as F
-from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone, number_of
+from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, describe, is_phone, number_of
 
 MATCH_KEYS = ("type", "status", "name_regex", "label_regex", "extension_group_id")
 ASSIGNMENT_KEYS = ("profile", "extensions", "match", "overrides", "optional")
@@ -339,3 +339,35 @@ def plan_profiles(profiles, assignments, extensions):
             item.update(extension_id=ext.get("id"), name=ext.get("name"), profile=profile)
             items.append(item)
     return items
+
+
+def limit_to(items, only, extensions):
+    """``(items, problems, untaken)``: the items of the extensions ``only`` names (ids, full names or numbers;
+    None: every item), each problem a name that names no extension of ``extensions`` (the listing), and the
+    extensions named that no assignment takes (``"000*105 (id 1105)"``), in listing order."""
+    if only is None:
+        return items, [], []
+    directory = ExtensionDirectory(extensions)
+    wanted, problems = set(), []
+    for index, given in enumerate(only):
+        ext, why = directory.find(given, ids=True)
+        if ext is None:
+            problems.append("only_extensions[%d]: %s" % (index, why))
+        else:
+            wanted.add(str(ext.get("id")))
+    kept = [item for item in items if str(item["extension_id"]) in wanted]
+    taken = {str(item["extension_id"]) for item in kept}
+    untaken = [describe(ext) for ext in extensions if str(ext.get("id")) in wanted - taken]
+    return kept, problems, untaken
+
+
+def only_problems(only):
+    """Why ``only_extensions`` cannot limit a run, before any request: an empty list would be a run of nothing."""
+    if only is None:
+        return []
+    if not only:
+        return ["only_extensions: empty: name at least one extension (id or name), or leave the option out to "
+                "run over every extension the assignments select"]
+    return ["only_extensions[%d]: an extension id (integer) or name (text), got %r" % (index, given)
+            for index, given in enumerate(only)
+            if isinstance(given, bool) or not isinstance(given, (int, str)) or not str(given).strip()]

@@ -29,7 +29,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.backup import account_
 from ansible_collections.telphin.pbx.plugins.module_utils.budget import OverBudget, Shortfall
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
-from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, plan_profiles
+from ansible_collections.telphin.pbx.plugins.module_utils.profiles import ProfileError, limit_to, plan_profiles
 from ansible_collections.telphin.pbx.plugins.module_utils.registrations import (
     Info, normalize, read_cost, read_in_blocks)
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import (
@@ -248,13 +248,14 @@ def _planned(outcome):
 
 
 def apply_profiles(client, profiles, assignments, parallel=1, check_mode=False, backup=None,
-                   watch=None):
+                   watch=None, only=None):
     """The profiles brought to the account: one listing, the assignments matched, then one run of the
     phases above over every extension they select. A :class:`Run` whose targets carry their profile.
 
     Input that is wrong without the account is refused before this is called (``profiles.check``); what
     only the listing shows (an extension not there, an assignment matching nothing, an extension matched
-    twice) refuses the run here, before any phone is read.
+    twice) refuses the run here, before any phone is read. ``only`` (only_extensions) limits the run to the
+    extensions it names; one that no assignment takes is said in ``notes``.
     """
     try:
         listing = client.list_extensions("@me")
@@ -264,13 +265,16 @@ def apply_profiles(client, profiles, assignments, parallel=1, check_mode=False, 
         items = plan_profiles(profiles, assignments, listing)
     except ProfileError as exc:
         return Run((), refused=tuple(exc.problems))
-    targets, problems = targets_from_params({"extensions": items})
-    if problems:  # values the checks passed: a bug, but never a write from a plan that is not sound
-        return Run((), refused=tuple(problems))
+    items, problems, untaken = limit_to(items, only, listing)
+    targets, more = targets_from_params({"extensions": items})
+    if problems or more:  # more: values the checks passed, a bug, but never a write from an unsound plan
+        return Run((), refused=tuple(problems + more))
+    notes = tuple("only_extensions: no assignment takes %s, so nothing was done for it" % name for name in untaken)
     if not targets:
-        return Run(())
-    return apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup,
-                                  watch=watch)
+        return Run((), notes=notes)
+    run = apply_phone_properties(client, targets, parallel=parallel, check_mode=check_mode, backup=backup,
+                                 watch=watch)
+    return replace(run, notes=run.notes + notes)
 
 
 def restore(client, document, parallel, check_mode, backup=None, watch=None):

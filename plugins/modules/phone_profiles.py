@@ -91,6 +91,19 @@ options:
     type: bool
     default: false
     version_added: 2.0.0
+  only_extensions:
+    description:
+      - Limit the run to these extensions (ids, full names such as C(000*100), or numbers such as C(100)):
+        the profiles are matched against the whole account as always, and only these extensions are read,
+        compared and written. For an event-driven run on one new extension (see the collection's rulebooks),
+        without auditing the account.
+      - A name that names no extension is refused before any phone is read; an extension that no assignment
+        takes is a warning, and nothing is done for it. An empty list is refused; leave the option out for
+        every extension.
+      - The role's O(telphin.pbx.phone_profiles#role:main:phone_profiles_only_extensions).
+    type: list
+    elements: raw
+    version_added: 2.0.0
   report_failure:
     description:
       - Why a run failed before this module could run (a role variable, an undefined variable). Only the report
@@ -371,6 +384,7 @@ def argument_spec():
                 export_secrets=dict(type="bool", default=False),
                 export_skip=dict(type="list", elements="str", default=[]),
                 export_group_min=dict(type="int", default=3),
+                only_extensions=dict(type="list", elements="raw"),
                 **dict(PARALLEL_OPTION, **BACKUP_OPTIONS, **REGISTRATION_OPTIONS))
 
 
@@ -398,13 +412,15 @@ def result_of(module, report_problems):
     if params["export_file"]:
         return exported(module)
     empty = [] if params["allow_empty"] else P.empty_problems(params["profiles"], params["assignments"])
-    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"]) + empty)
+    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"]) + empty
+                                     + P.only_problems(params["only_extensions"]))
     if problems:
         return results.invalid_input(problems), ()
     backup = backup_writer(module)
     return module.run(lambda client: apply_profiles(client, params["profiles"], params["assignments"],
                                                     parallel=module.parallel, check_mode=module.check_mode,
-                                                    backup=backup, watch=registration_watch(module)),
+                                                    backup=backup, watch=registration_watch(module),
+                                                    only=params["only_extensions"]),
                       lambda run: results.phone_profiles_result(run, module.client, params, module.check_mode,
                                                                 module.diff_mode), results.warnings)
 

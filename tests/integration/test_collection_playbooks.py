@@ -282,3 +282,19 @@ def test_every_account_failing_before_the_module_gets_its_report_and_the_summary
     summary = custom_stats(run.output)["phone_profiles_summary"]
     assert sorted(summary["failed_accounts"]) == ["initech", "northwind", "umbrella"], summary
     assert summary["check_mode"] is False and summary["extensions"] == 0
+
+
+def test_apply_with_only_extensions_reads_and_writes_those_alone(sim, tmp_path):
+    # What the onboarding rulebook runs for a new extension: the apply playbook limited to it.
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump({
+        "phone_profiles": {"standard": {"record_enabled": True}},
+        "phone_profile_assignments": [{"profile": "standard", "match": {}}]}))
+    for ext in (1005, 1006):
+        sim.set_phone(ext, {"record_enabled": False})
+    run = playbook(sim, tmp_path, "apply", "-e", "@profiles.yml", "-e", '{"phone_profiles_only_extensions": [1005]}',
+                   env={"ANSIBLE_SHOW_CUSTOM_STATS": "true"})
+    assert run.rc == 0, run
+    assert [sim.phone(ext)["record_enabled"] for ext in (1005, 1006)] == [True, False]
+    reads = [e["path"] for e in sim.log if e["method"] == "GET" and e["path"].endswith("/phone/")]
+    assert reads == ["/api/ver1.0/extension/1005/phone/"]
+    assert custom_stats(run.output)["phone_profiles_summary"]["extensions"] == 1

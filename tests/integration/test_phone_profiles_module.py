@@ -152,3 +152,34 @@ def test_the_report_headline_and_the_summary_say_the_same_counts_when_a_write_is
         summary["extensions"], summary["drifted"], summary["changed"]) in markdown, markdown
     assert custom_stats(run.output)["phone_profiles_summary"]["changed"] == summary["changed"]
     assert "%d drifted, %d written, 1 failed" % (summary["drifted"], summary["changed"]) in run.output
+
+
+def phone_gets(sim):
+    return sorted(int(e["path"].split("/")[-3]) for e in api_requests(sim, "GET") if e["path"].endswith("/phone/"))
+
+
+def test_only_extensions_reads_and_writes_those_named_and_warns_of_one_no_assignment_takes(sim, play):
+    group_53 = [e["id"] for e in sim.extensions() if e["extension_group_id"] == 53 and e["type"] == "phone"]
+    others = [e["id"] for e in sim.extensions() if e["extension_group_id"] != 53 and e["type"] == "phone"]
+    for ext in group_53 + others:
+        sim.set_phone(ext, {"record_enabled": False})
+    # The onboarding of two new extensions: one by id, one by its number; and one that no assignment takes.
+    number = next(e["name"] for e in sim.extensions() if e["id"] == group_53[1]).rpartition("*")[2]
+    run = play({MODULE: {"profiles": {"desk": {"record_enabled": True}},
+                         "assignments": [{"profile": "desk", "match": {"extension_group_id": 53}}],
+                         "only_extensions": [group_53[0], number, others[0]]}})
+    assert run.rc == 0 and run.result["summary"]["changed"] == 2, run
+    assert phone_gets(sim) == sorted(group_53[:2])
+    assert [sim.phone(ext)["record_enabled"] for ext in group_53[:3]] == [True, True, False]
+    untaken = next(e["name"] for e in sim.extensions() if e["id"] == others[0])
+    assert any("only_extensions: no assignment takes %s (id %s), so nothing was done for it" % (untaken, others[0])
+               in " ".join(w.split()) for w in run.result["warnings"]), run.result.get("warnings")
+
+
+def test_only_extensions_that_name_nothing_or_nothing_at_all_are_refused_before_any_phone_is_read(sim, play_tasks):
+    task = {"profiles": {"desk": {"record_enabled": True}}, "assignments": [{"profile": "desk", "match": {}}]}
+    run = play_tasks([{MODULE: dict(task, only_extensions=["777"])}, {MODULE: dict(task, only_extensions=[])}])
+    unknown, empty = run.result
+    assert unknown["failed"] and "only_extensions[0]: no extension is named '777' in this account" in unknown["msg"]
+    assert empty["failed"] and "only_extensions: empty: name at least one extension" in empty["msg"], empty
+    assert phone_gets(sim) == []
