@@ -93,7 +93,7 @@ options:
     version_added: 2.0.0
   only_extensions:
     description:
-      - Limit the run to these extensions (ids, full names such as C(000*100), or numbers such as C(100)):
+      - Limit the run to these extensions (ids, full names such as C(000*100), or numbers such as C(100));
         the profiles are matched against the whole account as always, and only these extensions are read,
         compared and written. For an event-driven run on one new extension (see the collection's rulebooks),
         without auditing the account.
