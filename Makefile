@@ -78,7 +78,7 @@ endef
 
 .PHONY: help venv link demo test test-matrix check-python check-matrix-pythons units integration docs-check \
 	changelog-lint sanity ansible-test-units vermin actionlint lint galaxy-import release-check \
-	changelog-release build platform ee ee-collection docs docs-lint cores tools bench soak simulator clean
+	changelog-release build platform ee de ee-collection docs docs-lint cores tools bench soak simulator clean
 
 help:
 	@echo "make demo               set up, start the simulator, run the collection's playbooks on it"
@@ -111,6 +111,7 @@ help:
 	@echo "make galaxy-import      galaxy-importer with Galaxy's settings only"
 	@echo "make changelog-release  release the changelog fragments as galaxy.yml's version (antsibull-changelog)"
 	@echo "make ee                 build the execution environment image (ansible-builder, needs podman or docker)"
+	@echo "make de                 build the decision environment image (Event-Driven Ansible; podman or docker)"
 	@echo "make build              the collection tarball in $(DIST)"
 
 # Fails at once, saying why, when PYTHON is missing or is not a Python make test supports.
@@ -226,6 +227,11 @@ ee-collection: tools
 ee: ee-collection
 	$(TOOLS)/bin/ansible-builder build -f execution-environment.yml --context $(BUILD)/ee-context \
 	  --tag telphin-pbx-ee:latest
+
+# Build the decision environment image (Event-Driven Ansible): the same tarball, with ansible-rulebook and Java.
+de: ee-collection
+	$(TOOLS)/bin/ansible-builder build -f decision-environment.yml --context $(BUILD)/de-context \
+	  --tag telphin-pbx-de:latest
 
 docs-lint: tools link
 	cd $(LINK) && PATH=$(abspath $(TOOLS))/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs .

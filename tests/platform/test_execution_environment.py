@@ -57,9 +57,9 @@ def definition():
     return yaml.safe_load(DEFINITION.read_text())
 
 
-@pytest.fixture(scope="module")
-def context(tmp_path_factory):
-    """The build context, written after the tarball is built as the definition's header says."""
+def build_context(tmp_path_factory, definition):
+    """The build context of ``definition`` (this file's, or the decision environment's), written after the
+    tarball is built as the definition's header says."""
     out = tmp_path_factory.mktemp("dist")
     run([BIN / "ansible-galaxy", "collection", "build", "--output-path", out, "."], env=isolated_env())
     built = list(out.glob("telphin-pbx-*.tar.gz"))
@@ -69,10 +69,15 @@ def context(tmp_path_factory):
         shutil.rmtree(target.parent)
     target.parent.mkdir(parents=True)
     shutil.copyfile(built[0], target)
-    context = tmp_path_factory.mktemp("ee") / "context"
-    run([BIN / "ansible-builder", "create", "-f", DEFINITION, "--context", context,
+    context = tmp_path_factory.mktemp(definition.stem) / "context"
+    run([BIN / "ansible-builder", "create", "-f", definition, "--context", context,
          "--output-filename", "Containerfile"])
     return context
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory):
+    return build_context(tmp_path_factory, DEFINITION)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +132,8 @@ def test_the_tarball_in_the_context_is_what_galaxy_users_get(context):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 assert str(path.relative_to(ROOT)) in names, path
     # galaxy.yml's build_ignore applies: no development files.
-    for ignored in ("Makefile", ".ci", ".github", "tools", "execution-environment.yml", ".build", ".venv"):
+    for ignored in ("Makefile", ".ci", ".github", "tools", "execution-environment.yml", "decision-environment.yml",
+                    ".build", ".venv"):
         assert not any(name == ignored or name.startswith(ignored + "/") for name in names), ignored
 
 

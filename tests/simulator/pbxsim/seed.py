@@ -328,3 +328,21 @@ def _bundles(bundles, extensions):
         result.append({"main": main, "members": list(members),
                        "active": {m: active.get(m, True) for m in members}})
     return result
+
+
+def new_extension(seed, e, taken_ids):
+    """One extension added at run time (as the vendor's web interface adds one), checked as a seed's are:
+    ``e`` as in a seed (``number`` or ``name``, ``type``, ``status``, ``label``, ``extension_group_id``,
+    ``client_id`` (default: the first client), ``phone``); its ``id`` defaults to the next free one."""
+    if not isinstance(e, dict):
+        raise SeedError("an extension must be a mapping")
+    _keys("extension", e, EXT_KEYS)
+    clients = {c["id"]: c for c in seed["clients"]}
+    cid = e.get("client_id", seed["clients"][0]["id"])
+    if cid not in clients:
+        raise SeedError("extension: no client %r" % cid)
+    eid = _int("extension", e.get("id", max(taken_ids, default=1000) + 1), "id")
+    if eid in taken_ids:
+        raise SeedError("extension %s: the id is taken" % eid)
+    group_client = {g["id"]: g["client_id"] for g in seed["extension_groups"]}
+    return _extension(e, eid, clients[cid], group_client)

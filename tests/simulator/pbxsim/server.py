@@ -18,6 +18,7 @@ from . import registrations as registrations_mod
 from . import tls as tls_mod
 from .api import MAX_BODY, Api, error
 from .faults import Faults
+from . import seed as seed_mod
 from .seed import load_seed
 from .state import Clock
 
@@ -422,6 +423,19 @@ class Simulator:
         Answers how many were removed."""
         with self._api.lock:
             return self._api.account.regs.clear(self._phone_id(ext_id), registration_id)
+
+    def add_extension(self, **extension):
+        """Add an extension as the vendor's web interface would (fields as in a seed: number or name, type,
+        status, label, extension_group_id, client_id, phone): the extension as listed."""
+        with self._api.lock:
+            acc = self._api.account
+            e = seed_mod.new_extension(self._seed, extension, set(acc.extensions))
+            acc.add_extension(e)
+            return dict(acc.extensions[e["id"]])
+
+    def remove_extension(self, ext_id):
+        with self._api.lock:
+            self._api.account.remove_extension(int(ext_id))
 
     def extensions(self):
         with self._api.lock:

@@ -96,6 +96,7 @@ class Account:
         self.phones = {}
         base = fields.defaults()
         base.update(seed.get("phone_defaults") or {})
+        self.phone_base = dict(base)
         for e in sorted(seed["extensions"], key=lambda x: x["id"]):
             self.extensions[e["id"]] = {k: e[k] for k in EXT_FIELDS}
             if e["type"] == "phone":
@@ -131,6 +132,23 @@ class Account:
         self.client_apps = {cid: [] for cid in self.clients}
         for app_id, a in self.apps.items():
             self.client_apps[self.users[a["user"]]["client_id"]].append(app_id)
+
+    # ---- extensions added and removed at run time (the vendor's web interface) ----------------
+    def add_extension(self, e):
+        """Add a checked extension (seed.new_extension); a phone starts from the phone defaults."""
+        self.extensions[e["id"]] = {k: e[k] for k in EXT_FIELDS}
+        if e["type"] == "phone":
+            self.phones[e["id"]] = dict(self.phone_base, **(e["phone"] or {}))
+        self.ext_ids = sorted(self.extensions)
+
+    def remove_extension(self, ext_id):
+        """Remove an extension that is in no bundle, with its phone and registrations."""
+        if ext_id in self.bundle_of:
+            raise ValueError("extension %s is in a bundle" % ext_id)
+        del self.extensions[ext_id]
+        self.phones.pop(ext_id, None)
+        self.regs.clear(ext_id)
+        self.ext_ids = sorted(self.extensions)
 
     # ---- tokens -------------------------------------------------------------------------
     def issue_token(self, app_id):
