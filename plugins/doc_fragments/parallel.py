@@ -18,11 +18,12 @@ options:
       - How many requests are in flight at once (extensions worked on, or pages asked for while a listing
         reads ahead, at most 16), V(auto), or a fixed number from 1 to 32. V(1) works on one extension after
         the other.
-      - V(auto) starts at 8 and grows toward 32 while the API answers as fast as it did with fewer; it halves
-        when the API refuses concurrent requests (HTTP 429 that is not the hourly quota), answers 503 or
-        times out, then grows again one at a time. Far from the API (80 ms), it reaches 32; against a server
-        that takes 6 requests at once, it settles at 6.
-      - A number keeps that many in flight; it too backs off when the API refuses concurrent requests.
+      - V(auto) starts at 8 and grows toward 32 while the API answers about as fast as it did with fewer
+        (within 1.5 times the fastest); it holds where answers slow down, and halves when the API answers 503
+        or times out, then grows again one at a time. Far from the API (80 ms), it reaches 32; against a
+        server that takes 6 requests at once, it settles at 6.
+      - When the API refuses concurrent requests (HTTP 429 that is not the hourly quota), a fixed number and
+        V(auto) alike keep just below the number that was refused, and try one more now and then.
         Before 2.0.0 the default was V(16); set O(parallel=16) for the former behaviour.
       - All share one token and one connection pool, and all wait together when the API answers that the rate
         limit is exceeded (HTTP 429).

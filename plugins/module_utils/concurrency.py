@@ -18,7 +18,8 @@ AUTO = "auto"
 MOST_IN_FLIGHT = 32
 AUTO_START = 8
 AUTO_STEP = 8  # growth per round until the first sign of congestion; one at a time after it
-SLOWDOWN = 1.5  # a round's median answer time this many times the fastest round's: the server is saturating
+SLOWDOWN = 1.5  # a round's median answer time above this many times the fastest round's: grow no more
+OVERLOAD = 3.0  # above this many times: the server is overloaded, step back
 PROBE_ROUNDS = 10  # clean rounds at a ceiling the server set (a concurrency 429) before trying one more
 
 
@@ -40,16 +41,16 @@ def parse_parallel(value):
 class Throttle:
     """The requests in flight, at most ``limit`` at once.
 
-    Fixed (``adaptive`` False): the limit is ``most``. A 429 that refuses concurrent requests halves it and
-    sets a ceiling below the number in flight; then it grows back by one per round (as many answers as the
-    limit) up to the ceiling, and tries one above the ceiling after PROBE_ROUNDS clean rounds there: the
-    other applications of the account may have held some of the server's slots. Additive increase,
-    multiplicative decrease, as TCP does.
+    Fixed (``adaptive`` False): the limit is ``most``. A 429 that refuses concurrent requests says that the
+    number in flight was one too many: the limit and a ceiling go just below it, and after PROBE_ROUNDS clean
+    rounds (as many answers as the limit) at the ceiling it tries one more, since other applications of the
+    account may have held some of the server's slots.
 
-    Adaptive (``auto``): the limit starts at AUTO_START and grows by AUTO_STEP per round toward ``most``
-    while the round's median answer time stays within SLOWDOWN times the fastest round's; a slower round
-    steps back and stays there. A time-out or a 503 halves it too (the server is overloaded), and from
-    the first congestion on it grows by one per round.
+    Adaptive (``auto``): the limit starts at AUTO_START and grows by AUTO_STEP per round toward ``most`` while
+    the round's median answer time stays within SLOWDOWN times the fastest round's; above, it holds (more in
+    flight would only queue), and above OVERLOAD times it steps back. A time-out or a 503 halves it (the
+    server is overloaded); from the first congestion on it grows by one per round. A concurrency 429 works
+    as for a fixed number.
     """
 
     def __init__(self, most, adaptive=False):
@@ -81,9 +82,11 @@ class Throttle:
         if not (concurrency or self.adaptive):
             return
         with self._condition:
-            if concurrency:
+            if concurrency:  # this request was one too many: stay below the number in flight with it
                 self.ceiling = max(1, min(self.ceiling, self._in_flight - 1))
-            self.limit = max(1, min(self.limit, self._in_flight) // 2)
+                self.limit = min(self.limit, self.ceiling)
+            else:
+                self.limit = max(1, min(self.limit, self._in_flight) // 2)
             self._step, self._round, self._clean_rounds = 1, [], 0
 
     def answered(self, seconds):
@@ -97,13 +100,19 @@ class Throttle:
             median, self._round = statistics.median(self._round), []
             if self.adaptive:
                 self._fastest = median if self._fastest is None else min(self._fastest, median)
-                if median > SLOWDOWN * self._fastest:
-                    self.limit = self.ceiling = max(1, self.limit - self._step)
+                if median > OVERLOAD * self._fastest:
+                    self.limit = max(1, self.limit - self._step)
                     return
-            self._clean_rounds += 1
-            if self.limit >= self.ceiling and self.ceiling < self.most and self._clean_rounds >= PROBE_ROUNDS:
-                self.ceiling += 1
-            if self.limit < self.ceiling:
-                self.limit = min(self.ceiling, self.limit + self._step)
-                self._clean_rounds = 0 if self.limit >= self.ceiling else self._clean_rounds
-                self._condition.notify_all()
+                if median > SLOWDOWN * self._fastest:
+                    return  # saturating: hold
+            self._grow()
+
+    def _grow(self):
+        """One clean round more: toward the ceiling, and past it after PROBE_ROUNDS rounds there."""
+        self._clean_rounds += 1
+        if self.limit >= self.ceiling and self.ceiling < self.most and self._clean_rounds >= PROBE_ROUNDS:
+            self.ceiling += 1
+        if self.limit < self.ceiling:
+            self.limit = min(self.ceiling, self.limit + self._step)
+            self._clean_rounds = 0
+            self._condition.notify_all()

@@ -394,8 +394,9 @@ class Transport:
                      % (math.ceil(wait), self.rate_limit_wait))
         if wait is None and not quota:
             # A refusal of concurrent requests that names no wait: the throttle has lowered the number in
-            # flight, so this request alone tries again after a backoff; the others go on.
-            return _Transient(error, wait=self.backoff(attempt))
+            # flight, so this request alone tries again after a short pause (it then waits for a free slot);
+            # the others go on.
+            return _Transient(error, wait=self.backoff(attempt) / 5.0)
         return _Transient(error, wait=wait if wait is not None else self.backoff(attempt), client_wide=True)
 
     def retry_after(self, headers, window=True):
