@@ -1,14 +1,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of telphin.pbx.phone_properties: one task over many extensions against a loop of tasks; and
 of the role: the collection's audit playbook against one task over the same phones (``--only role``); and
-the requests and time that ``check_registrations`` adds to a real task (``--only registrations``).
+the requests and time that ``check_registrations`` adds to a real task (``--only registrations``); the bulk
+registration read of registration_info (``--only bulk``) and ``parallel: auto`` against fixed values
+(``--only parallel``, run only when asked for), both in concurrency.py.
 
 The simulator runs in its own process (no shared GIL) with a fixed latency per request and a generated
 account. Before each run it is reset to its seed and every 10th targeted phone is made to drift, so a
 real run writes exactly 10% of the targets. Each run is one ansible-playbook process, timed from start to
 exit (what a user waits for). Request counts come from the simulator's log. See README.md here.
 
-    .venv/bin/python tests/bench/bench.py [--quick] [--parallel 1,8,32] [--only role] [--out FILE]
+    .venv/bin/python tests/bench/bench.py [--quick] [--parallel 1,8,32] [--only role|registrations|bulk|parallel] [--out FILE]
 
 Nothing is asserted: the table says what was measured and whether each target is met.
 """
@@ -31,6 +33,10 @@ import urllib.request
 
 import psutil
 
+if __name__ == "__main__":  # concurrency.py imports this file as ``bench``: the same module, not a second copy
+    sys.modules.setdefault("bench", sys.modules["__main__"])
+
+import concurrency  # noqa: E402  (after the alias above)
 import module_cost
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -53,6 +59,9 @@ AUDIT_PLAYBOOK = "telphin.pbx.audit"
 ROLE_PROFILES = {"bench": DESIRED}
 ROLE_ASSIGNMENTS = [{"profile": "bench", "match": {}}]  # an empty match: every phone of the account
 LIST_PAGE_SIZE = 100  # what the client asks for
+LIST_READ_AHEAD = 16  # the most pages of a listing the client asks for at once (its MOST_READ_AHEAD)
+MOST_PARALLEL = 32  # the workers of parallel auto, which may come to use them all
+COMPARE_PARALLEL = 16  # the --compare runs: a value that trees before parallel auto accept too
 
 # The registrations' section (issue 18): a drift in a field that logs no device out and is no registration
 # field, so a real run writes 10% of the phones and every device that was registered still is afterwards.
@@ -128,11 +137,17 @@ def generate_account_of_phones(phones, path):
     return ids, len(account)
 
 
-def pages_of_one_listing(account_size, read_ahead):
+def workers(parallel):
+    """The number of ``parallel`` (an integer, or ``auto``: as many workers as it may come to use)."""
+    return MOST_PARALLEL if parallel == "auto" else int(parallel)
+
+
+def pages_of_one_listing(account_size, parallel):
     """The requests of one listing of the account: its full pages, then a short or an empty one (a page
     shorter than the longest seen ends it, so an account of one page takes a second, empty one), and the
-    pages past the end that the last batch read ahead (after page 2, batches of 2, 4, 8... up to
-    ``read_ahead``, the task's ``parallel``)."""
+    pages past the end that the last batch read ahead (after page 2, batches of 2, 4, 8... up to the
+    task's ``parallel``, at most LIST_READ_AHEAD)."""
+    read_ahead = min(workers(parallel), LIST_READ_AHEAD)
     needed, page, batch = max(2, account_size // LIST_PAGE_SIZE + 1), 2, 1
     while page <= needed:
         page, batch = page + batch, min(2 * batch, read_ahead)
@@ -144,6 +159,7 @@ class SimProcess:
 
     def __init__(self, seed, workdir, latency_ms):
         port_file = workdir / ("%s.port" % seed.stem)
+        port_file.unlink(missing_ok=True)  # that of an earlier simulator of this seed (another latency)
         self.stderr = open(workdir / ("%s.sim.log" % seed.stem), "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pbxsim", "serve", "--seed", str(seed), "--port", "0",
@@ -484,6 +500,8 @@ class Bench(RegistrationRuns):
         self.unreachable_rows = []
         self.role = None  # the role against one task: see role_against_task
         self.reg = None  # check_registrations: see registrations
+        self.bulk = None  # the bulk registration read: concurrency.bulk_runs
+        self.concurrency = None  # parallel auto against fixed values: concurrency.parallel_section
 
     def module_cost(self, sim, ids, trees):
         """Start-up and CPU per request of the module of each tree, the trees taking turns."""
@@ -535,7 +553,7 @@ class Bench(RegistrationRuns):
             stuck = [i for i in drifted if sim.admin("GET", "phone/%d" % i)["auth_type"] != DESIRED["auth_type"]]
             if stuck:
                 problems.append("%d drifted extensions did not converge, e.g. %s" % (len(stuck), stuck[:5]))
-        bound = (n["token"] + n["listing"]) * self.latency + (n["get"] + n["put"]) * self.latency / parallel
+        bound = (n["token"] + n["listing"]) * self.latency + (n["get"] + n["put"]) * self.latency / workers(parallel)
         self.add_row("check" if check else "real", "one task" if tree is None else "one task, %s" % tree[0],
                      len(ids), parallel, run, n, bound + self.empty, problems)
 
@@ -613,10 +631,10 @@ class Bench(RegistrationRuns):
         self.rows.append(dict(mode=mode, how=how, extensions=extensions, parallel=parallel, seconds=seconds,
                               ms_per_ext=seconds * 1000.0 / extensions, n=n, bound=bound, ratio=seconds / bound,
                               ansible_cpu=run["ansible_cpu"], sim_cpu=run["sim_cpu"], problems=problems))
-        print("  %-5s %-8s %6d ext  parallel %2d  %7.2f s  %s" % (
+        print("  %-5s %-8s %6d ext  parallel %4s  %7.2f s  %s" % (
             mode, how, extensions, parallel, seconds, "; ".join(problems) or "requests as expected"), flush=True)
         for problem in problems:
-            self.problems.append("%s %s, %d extensions, parallel %d: %s" % (mode, how, extensions, parallel, problem))
+            self.problems.append("%s %s, %d extensions, parallel %s: %s" % (mode, how, extensions, parallel, problem))
 
     def memory(self, sim, ids):
         """Peak RSS of one real run over many extensions: the module alone, then through ansible-playbook."""
@@ -798,7 +816,7 @@ def registration_report(reg):
     lines = ["", "## check_registrations on %d phones" % reg["extensions"], "",
              "An account of %d extensions; %d of the %d phones drift in `%s` (the task asks for %s, the account's "
              "default; a field that logs no device out). One real `%s` task over the %d phones by `extension_id`, "
-             "`parallel` %d, without and with `check_registrations: true, registration_wait: 0`, taking turns for "
+             "`parallel` %s, without and with `check_registrations: true, registration_wait: 0`, taking turns for "
              "%d rounds (which one goes first alternates), the simulator reset before each run; medians. Expected "
              "registration GETs: one per written phone before the writes, and one per written phone that was "
              "registered (from the account's seed; the simulator's own view agreed or a problem is listed) after "
@@ -851,6 +869,8 @@ def report(bench, opts):
         lines += one_task_report(bench, opts)
     lines += role_report(bench.role)
     lines += registration_report(bench.reg)
+    lines += concurrency.bulk_report(bench.bulk)
+    lines += concurrency.parallel_report(bench.concurrency)
     if not rows:  # else the notes follow the table of the one-task runs
         lines += [""] + ["- " + note for note in bench.notes]
     mem = bench.mem
@@ -866,6 +886,8 @@ def report(bench, opts):
         lines += targets(rows, [r for r in rows if r["how"] == "one task"], mem, opts.default_parallel)
     lines += role_target(bench.role)
     lines += registration_target(bench.reg)
+    lines += concurrency.bulk_target(bench.bulk)
+    lines += concurrency.parallel_target(bench.concurrency)
     if bench.problems:
         lines += ["", "## Problems seen", ""] + ["- " + p for p in bench.problems]
     return "\n".join(lines) + "\n"
@@ -883,7 +905,7 @@ def one_task_report(bench, opts):
     for r in rows:
         n, ext = r["n"], r["extensions"]
         base = loop_baseline(rows, r["mode"])
-        lines.append("| %s | %s | %d | %d | %.2f | %.1f | %.2f | %.1f / %.1f | %d / %d / %d | %.3f / %.3f / %.3f "
+        lines.append("| %s | %s | %d | %s | %.2f | %.1f | %.2f | %.1f / %.1f | %d / %d / %d | %.3f / %.3f / %.3f "
                      "| %.2f | %.2f | %s | %s |" % (
                          r["mode"], r["how"], ext, r["parallel"], r["seconds"], r["ms_per_ext"],
                          n.get("api_seconds", 0), r["ansible_cpu"], r["sim_cpu"], n["GET"], n["put"], n["POST"],
@@ -896,7 +918,7 @@ def one_task_report(bench, opts):
         "simulator, during the run (the machine has %d CPUs)." % (
             ", ".join(sorted({str(r["n"]["listing"]) for r in rows if r["how"] == "one task"})), os.cpu_count()),
         "- Lower bound: (token + listing pages) x latency + (GETs + PUTs) x latency / parallel + one empty task; "
-        "in the loop every request is serial.",
+        "in the loop every request is serial; for parallel auto, the most it may use (%d)." % MOST_PARALLEL,
     ]
     if not any(r["how"] == "loop" and r["mode"] == "check" for r in rows):
         lines.append("- The check-mode runs are compared with the real loop (the check-mode loop did not run; "
@@ -909,10 +931,10 @@ def one_task_report(bench, opts):
         runs = sorted((r for r in one if r["mode"] == mode), key=lambda r: r["seconds"])
         if runs:
             best = runs[0]
-            near = min(r["parallel"] for r in runs if r["seconds"] <= best["seconds"] * 1.1)
-            lines.append("- %s: fastest with parallel %d (%.2f s); the smallest parallel within 10%% of it: %d. "
+            near = min((r["parallel"] for r in runs if r["seconds"] <= best["seconds"] * 1.1), key=workers)
+            lines.append("- %s: fastest with parallel %s (%.2f s); the smallest parallel within 10%% of it: %s. "
                          "All: %s" % (mode, best["parallel"], best["seconds"], near,
-                                      ", ".join("%d: %.2f s" % (r["parallel"], r["seconds"]) for r in runs)))
+                                      ", ".join("%s: %.2f s" % (r["parallel"], r["seconds"]) for r in runs)))
 
     lines += side_by_side(rows)
     lines += cost_report(bench.costs)
@@ -928,7 +950,7 @@ def one_task_report(bench, opts):
 
 def memory_report(mem, opts):
     return [
-        "", "## Memory: one real run over %d extensions (%d drifted), parallel %d (the default)"
+        "", "## Memory: one real run over %d extensions (%d drifted), parallel %s (the default)"
         % (mem["extensions"], mem["drifted"], opts.default_parallel), "",
         "- the module run directly with an args file: peak RSS **%.1f MiB** (the kernel's ru_maxrss; polled "
         "%.1f MiB); %.1f s, %d changed; GET / PUT / POST %d / %d / %d, of which %d listing pages" % (
@@ -947,7 +969,7 @@ def side_by_side(rows):
     if not compared:
         return []
     trees = list(dict.fromkeys(r["how"][len("one task, "):] for r in compared))
-    lines = ["", "## Side by side (parallel %d, %d extensions, the trees taking turns)"
+    lines = ["", "## Side by side (parallel %s, %d extensions, the trees taking turns)"
              % (compared[0]["parallel"], compared[0]["extensions"]), "",
              "| mode | " + " | ".join("%s: median s (runs)" % t for t in trees) + " | ratio to %s |" % trees[0],
              "|---|" + "--:|" * len(trees) + "---|"]
@@ -998,16 +1020,16 @@ def targets(rows, one, mem, default_parallel):
             best = min(runs, key=lambda r: r["ms_per_ext"])
             default = [r for r in runs if r["parallel"] == default_parallel]
             out.append("- one task at least %gx faster per extension than the loop (%s, %d extensions): %s, %.1fx "
-                       "at the best parallel (%d)%s" % (
+                       "at the best parallel (%s)%s" % (
                            TARGET_SPEEDUP, mode, biggest, verdict(base / best["ms_per_ext"] >= TARGET_SPEEDUP),
                            base / best["ms_per_ext"], best["parallel"],
-                           "; %.1fx at parallel %d (the default)" % (base / default[0]["ms_per_ext"], default_parallel)
+                           "; %.1fx at parallel %s (the default)" % (base / default[0]["ms_per_ext"], default_parallel)
                            if default else ""))
     if one:
         good = [r for r in one if r["ratio"] <= TARGET_BOUND_RATIO]
         out.append("- within %gx the lower bound: %s; %d of %d runs are within it (%s)" % (
             TARGET_BOUND_RATIO, verdict(len(good) == len(one)), len(good), len(one),
-            ", ".join("%s p%d: %.2f" % (r["mode"], r["parallel"], r["ratio"]) for r in one)))
+            ", ".join("%s p%s: %.2f" % (r["mode"], r["parallel"], r["ratio"]) for r in one)))
         off = [r for r in one if r["problems"]]
         out.append("- exactly one GET per extension, one PUT per drifted extension, at most one token request and "
                    "the listing pages: %s; %d of %d runs sent exactly that" % (
@@ -1024,7 +1046,8 @@ def targets(rows, one, mem, default_parallel):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--parallel", default=None, help="comma-separated values of parallel (default 1,4,8,16,32)")
+    parser.add_argument("--parallel", default=None,
+                        help="comma-separated values of parallel, integers or auto (default 1,4,8,16,32,auto)")
     parser.add_argument("--extensions", type=int, default=None, help="extensions of the one-task runs (1000)")
     parser.add_argument("--loop-extensions", type=int, default=None, help="extensions of the loop runs (100)")
     parser.add_argument("--memory-extensions", type=int, default=None, help="extensions of the memory run (10000)")
@@ -1042,14 +1065,18 @@ def parse_args(argv=None):
                         help="phones of the check_registrations section (1000; 0: not run)")
     parser.add_argument("--registration-rounds", type=int, default=None,
                         help="rounds of the check_registrations section (3)")
-    parser.add_argument("--only", choices=["role", "registrations"], default=None,
+    parser.add_argument("--only", choices=["role", "registrations", "bulk", "parallel"], default=None,
                         help="run only this section: role (the audit playbook against one task, about 2 minutes), "
-                             "registrations (check_registrations on 1,000 phones, about 3 minutes)")
+                             "registrations (check_registrations on 1,000 phones, about 3 minutes), bulk "
+                             "(registration_info's bulk read, about a minute), parallel (auto against fixed values; "
+                             "run only when asked for)")
+    concurrency.add_options(parser)
     parser.add_argument("--out", default=str(ROOT / "tests" / "bench" / "results" / "latest.md"),
                         help="markdown report (default tests/bench/results/latest.md)")
     opts = parser.parse_args(argv)
     quick = opts.quick
-    opts.parallel = [int(p) for p in (opts.parallel or ("1,8" if quick else "1,4,8,16,32")).split(",")]
+    opts.parallel = [p if p == "auto" else int(p)
+                     for p in (opts.parallel or ("1,8" if quick else "1,4,8,16,32,auto")).split(",")]
     opts.extensions = opts.extensions or (50 if quick else 1000)
     opts.loop_extensions = opts.loop_extensions or (5 if quick else 100)
     opts.memory_extensions = opts.memory_extensions or (1000 if quick else 10000)
@@ -1060,6 +1087,7 @@ def parse_args(argv=None):
     opts.registration_extensions = ((50 if quick else 1000) if opts.registration_extensions is None
                                     else opts.registration_extensions)
     opts.registration_rounds = opts.registration_rounds or (1 if quick else 3)
+    concurrency.settle_options(opts)
     return opts
 
 
@@ -1078,6 +1106,10 @@ def main(argv=None):
             role_against_task(bench, opts, workdir)
         if opts.registration_extensions and opts.only in (None, "registrations"):
             registrations(bench, opts, workdir)
+        if opts.bulk_extensions and opts.only in (None, "bulk"):
+            concurrency.bulk_section(bench, opts, workdir)
+        if opts.only == "parallel":  # about 8 minutes: not part of the default run
+            concurrency.parallel_section(bench, opts, workdir)
         if opts.only is None and opts.memory_extensions:
             memory(bench, opts, workdir)
         bench.notes.append("benchmark wall time %.0f s" % (time.monotonic() - started))
@@ -1112,7 +1144,7 @@ def one_task_and_loop(bench, opts, workdir):
             for _round in range(opts.cost_rounds):
                 for check in (True, False):
                     for tree in trees:
-                        bench.one_task(sim, ids[:opts.extensions], size, opts.default_parallel, check, tree)
+                        bench.one_task(sim, ids[:opts.extensions], size, COMPARE_PARALLEL, check, tree)
         bench.module_cost(sim, ids[:opts.extensions], trees)
         bench.unreachable(sim, ids, trees)
     finally:
