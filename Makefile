@@ -63,7 +63,7 @@ CORES_DIR := $(BUILD)/cores
 
 # What `make test` runs: two at a time (the longest first), each part timed, every part run even if one
 # fails; each part's output is printed whole when it ends.
-TEST_PARTS := integration sanity units ansible-test-units release-check platform lint docs docs-lint \
+TEST_PARTS := integration sanity units eda ansible-test-units release-check platform lint docs docs-lint \
 	docs-check changelog-lint vermin actionlint
 
 # pythonX.Y: the one on PATH, else pyenv's (its shim answers only for the active versions).
@@ -76,7 +76,7 @@ define make_venv
   echo "$(call UV_VENV,$(1),$$py)"; $(call UV_VENV,$(1),"$$py"); }
 endef
 
-.PHONY: help venv link demo test test-matrix check-python check-matrix-pythons units integration docs-check \
+.PHONY: help venv link demo test test-matrix check-python check-matrix-pythons units integration eda docs-check \
 	changelog-lint sanity ansible-test-units vermin actionlint lint galaxy-import release-check \
 	changelog-release build platform ee de ee-collection docs docs-lint cores tools bench soak simulator clean
 
@@ -91,6 +91,7 @@ help:
 	@echo
 	@echo "parts of make test (each also runs alone):"
 	@echo "  integration           pytest: tests/integration, ansible-playbook against the simulator (.venv)"
+	@echo "  eda                   pytest tests/eda: event sources and rulebooks under ansible-rulebook (Java 17)"
 	@echo "  sanity                ansible-test sanity on .venv's ansible-core"
 	@echo "  units                 pytest: tests/unit and the simulator's tests (.venv)"
 	@echo "  ansible-test-units    ansible-test units on .venv's ansible-core"
@@ -162,6 +163,22 @@ units: venv link
 integration: venv link
 	$(BIN)/ansible --version | sed -n 1p
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope tests/integration
+
+# Event-Driven Ansible: the collection's event sources and rulebooks under the real ansible-rulebook, in its
+# own virtualenv (tests/eda/requirements.txt); its rule engine needs Java 17, without which the part is skipped.
+EDA_VENV := $(BUILD)/eda
+$(EDA_VENV)/.installed: tests/eda/requirements.txt | $(VENV_STAMP)
+	rm -rf $(EDA_VENV)
+	$(call UV_VENV,$(EDA_VENV),$$(command -v $(PYTHON)))
+	$(call UV_INSTALL,$(EDA_VENV)) -r tests/eda/requirements.txt
+	touch $@
+
+eda: link
+	@if ! java -version 2>&1 | grep -q 'version "\(1[7-9]\|2[0-9]\)'; then \
+	  echo "make eda: SKIPPED: ansible-rulebook needs Java 17 or later (java on PATH), which this machine lacks"; \
+	  exit 0; fi; \
+	$(MAKE) --no-print-directory $(EDA_VENV)/.installed && \
+	PYTHONPATH=$(CURDIR)/tests/simulator:$(CURDIR)/tests/eda $(EDA_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/eda
 
 docs-check: venv link
 	$(BIN)/python tools/field_docs.py --check

@@ -72,15 +72,15 @@ def test_a_fixed_number_holds_whatever_the_answer_times():
 def test_auto_holds_where_answers_slow_down_and_grows_again_when_they_do_not():
     throttle = Throttle(MOST_IN_FLIGHT, adaptive=True)
     # The server saturates above 16 in flight: at 24 its answers take twice as long (more would only queue).
-    limits = [_round(throttle, 0.02 if throttle.limit <= 16 else 0.04) for _ in range(4)]
+    limits = [_round(throttle, 0.02 if throttle.limit <= 16 else 0.04) for _slot in range(4)]
     assert limits == [8, 16, 24, 24]
     # The noise passes (the answers come as fast again at 24): it grows on.
-    assert [_round(throttle, 0.02) for _ in range(2)] == [24, 32]
+    assert [_round(throttle, 0.02) for _slot in range(2)] == [24, 32]
 
 
 def test_auto_steps_back_from_a_server_that_is_overloaded():
     throttle = Throttle(MOST_IN_FLIGHT, adaptive=True)
-    limits = [_round(throttle, 0.02 if throttle.limit <= 16 else 0.1) for _ in range(4)]
+    limits = [_round(throttle, 0.02 if throttle.limit <= 16 else 0.1) for _slot in range(4)]
     assert limits == [8, 16, 24, 16]
 
 
@@ -88,7 +88,7 @@ def test_auto_under_a_concurrency_limit_settles_at_it_and_probes_one_more_now_an
     throttle = Throttle(MOST_IN_FLIGHT, adaptive=True)
     _refusal(throttle, in_flight=7)  # 6 allowed: the seventh was refused
     assert (throttle.limit, throttle.ceiling) == (6, 6)
-    limits = [_round(throttle, 0.02) for _ in range(PROBE_ROUNDS)]
+    limits = [_round(throttle, 0.02) for _slot in range(PROBE_ROUNDS)]
     assert set(limits) == {6}  # there it stays for PROBE_ROUNDS clean rounds
     assert throttle.limit == 7  # then it tries one more: other applications may have freed a slot
     _refusal(throttle, in_flight=7)
@@ -99,4 +99,4 @@ def test_a_fixed_number_refused_for_concurrency_stays_just_below_what_was_refuse
     throttle = Throttle(16)
     _refusal(throttle, in_flight=11)
     assert (throttle.limit, throttle.ceiling) == (10, 10)
-    assert [_round(throttle, 0.02) for _ in range(3)] == [10, 10, 10]
+    assert [_round(throttle, 0.02) for _slot in range(3)] == [10, 10, 10]

@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: telphin.pbx contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""extensions.py: the ansible-rulebook event source ``telphin.pbx.extensions``.
+
+Polls the account's extension listing every ``interval`` seconds, with the collection's own client (the reserve
+of the hourly budget kept), and puts one event per change: ``added``, ``removed``, ``changed`` (of ``name``,
+``type``, ``status`` or ``extension_group_id``). The first poll is the baseline. What events hold, and how a
+poll becomes them: plugins/module_utils/events.py.
+
+Arguments:
+    api_url, app_id, app_secret, access_token, validate_certs, ca_path, timeout, max_retries,
+    rate_limit_wait, rate_limit_reserve: the modules' connection options, with the same environment
+        variables (TELPHIN_API_URL, TELPHIN_APP_ID, TELPHIN_APP_SECRET, TELPHIN_ACCESS_TOKEN...).
+    interval: seconds between polls (default 300).
+    settle: seconds a new state must hold before its event is sent (default 0: at once); checked at each poll.
+    max_events: more change events in one poll go out as one ``summary`` event (default 50).
+    emit_initial: also send each extension as ``added`` at the first poll (default false).
+    type, status, extension_group_id: only the events of extensions of this type (phone, queue...), status
+        (active, blocked), group, before or after the change (a phone blocked under ``status: active`` is a
+        ``changed`` event).
+
+Example:
+    - name: New extensions get their phone profile
+      hosts: all
+      sources:
+        - telphin.pbx.extensions:
+            interval: 600
+            type: phone
+      rules:
+        - name: A phone extension was added
+          condition: event.type == "added"
+          action:
+            debug:
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+try:
+    from ansible_collections.telphin.pbx.plugins.module_utils import events
+except ImportError:  # run by its path, as ansible-rulebook runs a source: make the collection's root importable
+    sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
+    from ansible_collections.telphin.pbx.plugins.module_utils import events
+from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
+from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME
+from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
+
+NAME = events.EXTENSIONS
+WHAT = "the requests of a poll of the extension listing"
+LOG = logging.getLogger(__name__)
+pause = asyncio.sleep  # the wait between polls, and the time of a poll (the tests replace them)
+clock = time.time
+
+
+def new_client(connection):
+    """The collection's client, as a module makes one."""
+    if REQUESTS_IMPORT_ERROR:
+        raise RuntimeError("%s needs the Python library requests (pip install requests)" % NAME)
+    return ApiClient(connection, pool_size=events.PARALLEL)
+
+
+def read(client, options, watch, at):
+    """One poll, on a worker thread: the account's client id (once) and its extension listing; a failure is a
+    poll that says why."""
+    client_id = watch.client_id
+    try:
+        if client_id is None:
+            client_id = events.client_id_of(client.get_user())
+        sent = client.stats()["requests"]["total"]
+        refused = events.over_budget(client, watch, at, client_id, WHAT)
+        if refused:
+            return refused
+        listed = client.list_extensions(ME)
+        return events.extensions_poll(at, client_id, listed, budget=client.write_budget(),
+                                      cost=client.stats()["requests"]["total"] - sent, limit=client.lowest_limit())
+    except Exception as exc:  # pylint: disable=broad-except  # a failed poll is an event, never the rulebook's end
+        return events.failed_poll(at, client_id, exc, client.redactor, client.write_budget())
+
+
+async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
+    """Poll the extension listing and put an event on ``queue`` for each change, until cancelled."""
+    options = events.source_options(NAME, args)  # a bad argument: ValueError, before any request
+    LOG.info("%s: polling %s every %g s", NAME, options.connection.base_url, options.interval)
+    watch, client = events.Watch(), None
+    try:
+        while True:
+            client = client or new_client(options.connection)
+            poll = await asyncio.to_thread(read, client, options, watch, clock())
+            client = None if poll.outage else client  # the next poll starts afresh
+            step = events.advance(watch, poll, options)
+            for line in step.warnings:
+                LOG.warning("%s: %s", NAME, line)
+            for event in step.events:
+                await queue.put(event)
+            watch = step.watch
+            await pause(max(0.0, poll.at + step.delay - clock()))
+    except asyncio.CancelledError:
+        LOG.info("%s: stopped", NAME)
+        raise
+
+
+if __name__ == "__main__":
+
+    class MockQueue:
+        """Prints each event (run by hand: TELPHIN_* variables give the connection)."""
+
+        async def put(self, event):
+            print(event)
+
+    asyncio.run(main(MockQueue(), {"interval": 60}))
