@@ -171,7 +171,10 @@ class ApiModule:
         # pylint: disable-next=import-outside-toplevel
         from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
         if REQUESTS_IMPORT_ERROR:
-            self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+            self.ansible.fail_json(msg=missing_required_lib(
+                "requests", reason="for the API client: install the collection's requirements.txt (pip install -r "
+                "requirements.txt from the installed collection's folder, or pip install requests) into the Python "
+                "that runs the module (ansible_python_interpreter)"), exception=REQUESTS_IMPORT_ERROR)
         self.client = ApiClient(self.connection, pool_size=self.parallel, adaptive=self.adaptive)
         # Issued tokens are secrets Ansible does not know of: let it mask them in any output too.
         self.client.redactor.add_sink(self.ansible.no_log_values.add)

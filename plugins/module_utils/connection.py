@@ -131,8 +131,9 @@ def problems(connection):
         missing = [name for name in ("app_id", "app_secret") if not getattr(connection, name)]
         if missing:
             found.append("no API credentials: give access_token, or both app_id and app_secret (environment "
-                         "TELPHIN_ACCESS_TOKEN, or TELPHIN_APP_ID and TELPHIN_APP_SECRET); missing: %s"
-                         % ", ".join(missing))
+                         "TELPHIN_ACCESS_TOKEN, or TELPHIN_APP_ID and TELPHIN_APP_SECRET; the role and the "
+                         "collection's playbooks: telphin_app_id and telphin_app_secret, as inventory or extra "
+                         "variables); missing: %s" % ", ".join(missing))
     if connection.ca_path and not os.path.isfile(connection.ca_path):
         found.append("ca_path: no such file: %s" % connection.ca_path)
     if connection.timeout <= 0:

@@ -47,7 +47,7 @@ def _not_a_name(value, where):
     if isinstance(value, (bool, float)):
         return "%s: %r is read as a %s, not a profile name: quote it (%r)" % (
             where, value, type(value).__name__, str(value))
-    return "%s: must be the name of a profile, got %s" % (where, type(value).__name__)
+    return "%s: must be the name of a profile; got %s" % (where, kind_of(value))
 
 
 def _names(choices):
@@ -61,7 +61,7 @@ def _layer_problems(layer, where, words):
     if layer is None:
         return []
     if not isinstance(layer, dict):
-        return ["%s: must be a dict of property values, got %s" % (where, type(layer).__name__)]
+        return ["%s: must be a mapping of property values; got %s" % (where, kind_of(layer))]
     problems = []
     values = {}
     for name, value in layer.items():
@@ -151,7 +151,8 @@ def resolve_profiles(profiles):
     """
     profiles = profiles or {}
     if not isinstance(profiles, dict):
-        return {}, ["profiles: must be a dict, profile name -> property values"]
+        return {}, ["profiles (the role's phone_profiles): must be a mapping of profile names to property values, "
+                    "such as {standard: {record_enabled: true}}; got %s" % kind_of(profiles)]
     profiles = {_profile_name(name): layer for name, layer in profiles.items()}
     problems = [_not_a_name(name, "profiles.%s" % name) for name in profiles if not isinstance(name, str)]
     profiles = {name: layer for name, layer in profiles.items() if isinstance(name, str)}
@@ -223,7 +224,7 @@ def _matcher(match, where, problems):
 def _assignment_problems(assignment, where, profiles):
     """What is wrong with one assignment on its own (no listing needed)."""
     if not isinstance(assignment, dict):
-        return ["%s: must be a dict with profile, and extensions or match" % where]
+        return ["%s: must be a mapping with profile, and extensions or match; got %s" % (where, kind_of(assignment))]
     problems = ["%s.%s: not a key of an assignment; use %s%s"
                 % (where, key, ", ".join(ASSIGNMENT_KEYS), F.did_you_mean(key, ASSIGNMENT_KEYS))
                 for key in assignment if key not in ASSIGNMENT_KEYS]
@@ -248,10 +249,24 @@ def _assignment_problems(assignment, where, profiles):
 def _check(profiles, assignments):
     resolved, problems = resolve_profiles(profiles)
     if assignments is not None and not isinstance(assignments, list):
-        return resolved, problems + ["assignments: must be a list"]
+        return resolved, problems + ["assignments (the role's phone_profile_assignments): must be a list of "
+                                     "mappings, such as [{profile: standard, match: {}}]; got %s" % kind_of(assignments)]
     for index, assignment in enumerate(assignments or []):
         problems.extend(_assignment_problems(assignment, "assignments[%d]" % index, resolved_names(profiles)))
     return resolved, problems
+
+
+def kind_of(value):
+    """What a value is, in a user's words (never a Python class: Ansible's own wrap its lists and texts)."""
+    if isinstance(value, bool):
+        return "a boolean (%s)" % str(value).lower()
+    if isinstance(value, (int, float)):
+        return "a number (%s)" % value
+    if isinstance(value, str):
+        return "a text (%r)" % value
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return "a mapping" if isinstance(value, dict) else "nothing usable"
 
 
 def resolved_names(profiles):

@@ -333,8 +333,8 @@ class Transport:
                 content = response.content
                 took = self.clock() - started
         except requests.exceptions.SSLError as exc:
-            raise ApiError(method, path, message="TLS error: %s" % describe_exception(exc, self.redactor),
-                           hint="check validate_certs and ca_path")
+            said = describe_exception(exc, self.redactor)
+            raise ApiError(method, path, message="TLS error: %s" % said, hint=_tls_hint(said))
         except requests.exceptions.Timeout as exc:
             self.throttle.refused(concurrency=False)
             raise _Transient(ApiError(method, path, message="timed out: no answer within %g s" % self.timeout),
@@ -429,6 +429,18 @@ def _parse_body(content):
         return json.loads(content), True
     except ValueError:
         return content.decode("utf-8", errors="replace"), False
+
+
+# What OpenSSL says when the server answers a TLS handshake in plain HTTP.
+_PLAIN_HTTP = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure", "http request")
+
+
+def _tls_hint(said):
+    """What to do about a TLS error: a server that speaks plain HTTP at an https:// api_url, or a certificate."""
+    if any(sign in said for sign in _PLAIN_HTTP):
+        return ("the server answers in plain HTTP, not HTTPS: check the port of api_url, or give it as http:// "
+                "if that server has no TLS (then requests and tokens cross the network unencrypted)")
+    return "check validate_certs and ca_path"
 
 
 def _never_connected(exc):

@@ -48,8 +48,8 @@ options:
       - Profile name -> property values (the options of M(telphin.pbx.phone_properties), such as
         C(record_enabled) or C(geo_list)), C(reset) (a list of fields set to null) and C(extends) (the name
         of the profile this one builds on).
-      - The role's C(phone_profiles).
-    type: dict
+      - The role's C(phone_profiles). Anything but a mapping is refused, saying what was given.
+    type: raw
     default: {}
   assignments:
     description:
@@ -59,9 +59,9 @@ options:
         and C(optional) (true, when matching no extension is no error).
       - C(match) takes C(type) (C(phone) when not given), C(status), C(extension_group_id), C(name_regex)
         (searched in the full name and the number) and C(label_regex).
-      - The role's C(phone_profile_assignments).
-    type: list
-    elements: dict
+      - The role's C(phone_profile_assignments). Anything but a list of mappings is refused, saying what was
+        given.
+    type: raw
     default: []
   report_dir:
     description:
@@ -183,7 +183,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Audit the standard profiles (run with --check; add --diff for before and after)
+- name: Audit the standard profiles (check mode writes nothing; run with --diff for before and after)
   telphin.pbx.phone_profiles:
     profiles:
       standard: {record_enabled: true, incoming_limit: 1, geo_list: RU, reset: [vm_mailto]}
@@ -194,6 +194,7 @@ EXAMPLES = r'''
       - profile: reception
         extensions: ["126", 1028]
         overrides: {hangup_timeout: 90, vm_mailto: reception@example.com}
+  check_mode: true
   register: audit
 
 - name: Say what drifts
@@ -202,7 +203,7 @@ EXAMPLES = r'''
 
 - name: Write the account as profiles and assignments (only reads the PBX; also in check mode)
   telphin.pbx.phone_profiles:
-    export_file: /srv/pbx/profiles.yml
+    export_file: profiles.yml
     export_skip: [label, call_status_id]
 '''
 
@@ -298,8 +299,25 @@ summary:
       type: dict
       sample: {"standard": {"extensions": 12, "drifted": 3, "changed": 0, "failed": 0}}
     msg:
-      description: Why the run failed; empty when it did not.
+      description: Why the run failed; empty when it did not. For an export (O(export_file)), the task's
+        RV(msg).
       type: str
+    backup_path:
+      description: The backup written before the first write, as RV(backup_path); the role's summary line and
+        the report name it.
+      returned: when O(backup) is true and the task wrote
+      type: str
+      sample: /home/admin/backups/phone_properties_7000_20261202T101500123456Z.yml
+    registrations_lost:
+      description: How many extensions RV(registrations_lost) names.
+      returned: when O(check_registrations) is true and the run read the extensions
+      type: int
+      sample: 1
+    registrations_unchecked:
+      description: How many extensions RV(registrations_unchecked) names.
+      returned: when O(check_registrations) is true and the run read the extensions
+      type: int
+      sample: 0
 extensions:
   description: One entry per selected extension, in the listing's order, as M(telphin.pbx.phone_properties)
     returns them, each with its C(profile).
@@ -353,6 +371,21 @@ problems:
   returned: when the run was refused
   type: list
   elements: str
+status:
+  description:
+    - The HTTP status of an error that stopped an export (O(export_file)) outside any one extension, such as
+      the credentials refused or the listing refused; null when no answer came (the API unreachable, a
+      time-out). A run that applies or audits profiles says such an error in RV(problems) instead.
+    - RV(msg) names the request and says why.
+  returned: when such an error stopped an export
+  type: int
+  sample: 401
+api_status:
+  description: The API's own code of that error (its C(status), or the token endpoint's C(error)); null when
+    its answer gave none.
+  returned: when an error outside any one extension stopped an export (RV(status))
+  type: str
+  sample: invalid_client
 rate_limit:
   description: The API's rate-limit headers as the run last knew them.
   returned: when the API sent them
@@ -377,7 +410,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.runner import apply_pr
 def argument_spec():
     # Free-form on purpose: the module checks every profile and assignment itself and reports every
     # problem at once, with its index and the closest name; Ansible's own check stops at the first.
-    return dict(profiles=dict(type="dict", default={}), assignments=dict(type="list", elements="dict", default=[]),
+    return dict(profiles=dict(type="raw", default={}), assignments=dict(type="raw", default=[]),
                 report_dir=dict(type="path"), report_account=dict(type="str", default=""),
                 allow_empty=dict(type="bool", default=False), report_failure=dict(type="str"),
                 export_file=dict(type="path"), export_force=dict(type="bool", default=False),

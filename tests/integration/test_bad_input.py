@@ -220,3 +220,19 @@ def test_an_empty_api_url_in_the_environment_means_the_default(sim, play):
     assert run.result["failed"] is True and "Invalid options" not in run.result["msg"], run
     assert [line.rsplit(" ", 1)[0] for line in lines] == ["CONNECT apiproxy.telphin.ru:443"], (lines, run)
     assert sim.log == []
+
+
+def test_a_python_without_requests_is_told_how_to_install_it_before_any_request(sim, tmp_path):
+    # The module runs with a Python that has no requests (a fresh virtualenv as ansible_python_interpreter).
+    import subprocess
+    import sys
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    task = {"telphin.pbx.phone_properties_info": {"extension_id": 1001},
+            "vars": {"ansible_python_interpreter": str(bare / "bin" / "python")}}
+    results, output, _rc = run_tasks(sim, tmp_path, [task])
+    result, = results
+    assert result["failed"] is True, output
+    assert "Failed to import the required Python library (requests)" in result["msg"], result["msg"]
+    assert "install the collection's requirements.txt" in result["msg"] and "pip install requests" in result["msg"]
+    assert sim.log == []

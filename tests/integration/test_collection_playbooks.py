@@ -217,7 +217,8 @@ PROFILES = {"phone_profiles": {"standard": {"record_enabled": True}},
 
 
 @pytest.mark.parametrize("extra, why", [
-    ({"phone_profiles": [1, 2]}, ["argument 'phone_profiles' is of type", "unable to convert to dict"]),
+    ({"phone_profiles": [1, 2]}, ["profiles (the role's phone_profiles): must be a mapping of profile names to "
+                                  "property values", "got a list"]),
     ({"telphin_app_secret": "{{ vault_pbx_secret }}"}, ["'vault_pbx_secret' is undefined"]),
     ({"phone_profiles_fail_on_drift": "sometimes"}, ["argument 'phone_profiles_fail_on_drift' is of type",
                                                      "unable to convert to bool"]),
