@@ -298,7 +298,7 @@ part-%:
 	printf '%-20s %5s s %6s s CPU  %s\n' $* $$(( $$(date +%s) - start )) "$$cpu" $$status | tee $(BUILD)/parts/$*
 
 # The setup each part needs, made by the parent make before the part (two at a time, never twice).
-PART_SETUP_VENV := integration sanity units ansible-test-units docs-check changelog-lint vermin actionlint
+PART_SETUP_VENV := integration sanity units eda ansible-test-units docs-check changelog-lint vermin actionlint
 PART_SETUP_TOOLS := release-check platform lint docs docs-lint actionlint
 $(addprefix part-,$(PART_SETUP_VENV)): $(VENV_STAMP) $(LINK)
 $(addprefix part-,$(PART_SETUP_TOOLS)): $(TOOLS_STAMP) $(LINK)

@@ -123,10 +123,8 @@ class Selection:
     def matches(self, extension):
         """Whether a listed extension (or the fields of an extensions event) has ``type``, ``status`` and
         ``extension_group_id`` as the filters say."""
-        return ((self.type is None or extension.get("type") == self.type)
-                and (self.status is None or extension.get("status") == self.status)
-                and (self.extension_group_id is None
-                     or str(extension.get("extension_group_id")) == str(self.extension_group_id)))
+        wanted = (("type", self.type), ("status", self.status), ("extension_group_id", self.extension_group_id))
+        return all(value is None or str(extension.get(key)) == str(value) for key, value in wanted)
 
     def keeps(self, event):
         """Whether an event passes the filters of events: an extensions event whose extension matches before or

@@ -213,8 +213,8 @@ def apply_phone_properties(client, targets, parallel=1, check_mode=False, allow_
 
     shortfall = None if stopped else _writes_shortfall(client, outcomes, watch)
     if shortfall and (shortfall.reserve_too_large or not (check_mode or allow_partial)):
-        return Run(outcomes, refused=(shortfall.text() + ". " + _AFTER_SHORTFALL
-                                      + ", or set allow_partial=true to write what fits above the reserve",))
+        return Run(outcomes, refused=("%s. %s, or set allow_partial=true to write what fits above the reserve"
+                                      % (shortfall.text(), _AFTER_SHORTFALL),))
     if shortfall and not check_mode:
         outcomes = _within(outcomes, shortfall.fitting)
     going_ahead = ("check_mode" if check_mode else "allow_partial") if shortfall else ""
