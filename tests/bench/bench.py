@@ -3,14 +3,16 @@
 of the role: the collection's audit playbook against one task over the same phones (``--only role``); and
 the requests and time that ``check_registrations`` adds to a real task (``--only registrations``); the bulk
 registration read of registration_info (``--only bulk``) and ``parallel: auto`` against fixed values
-(``--only parallel``, run only when asked for), both in concurrency.py.
+(``--only parallel``, run only when asked for), both in concurrency.py; and one poll of the Event-Driven
+Ansible sources (``--only eda``, eda_poll.py).
 
 The simulator runs in its own process (no shared GIL) with a fixed latency per request and a generated
 account. Before each run it is reset to its seed and every 10th targeted phone is made to drift, so a
 real run writes exactly 10% of the targets. Each run is one ansible-playbook process, timed from start to
 exit (what a user waits for). Request counts come from the simulator's log. See README.md here.
 
-    .venv/bin/python tests/bench/bench.py [--quick] [--parallel 1,8,32] [--only role|registrations|bulk|parallel] [--out FILE]
+    .venv/bin/python tests/bench/bench.py [--quick] [--parallel 1,8,32] [--out FILE]
+        [--only role|registrations|bulk|eda|parallel]
 
 Nothing is asserted: the table says what was measured and whether each target is met.
 """
@@ -37,6 +39,7 @@ if __name__ == "__main__":  # concurrency.py imports this file as ``bench``: the
     sys.modules.setdefault("bench", sys.modules["__main__"])
 
 import concurrency  # noqa: E402  (after the alias above)
+import eda_poll  # noqa: E402
 import module_cost
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -502,6 +505,7 @@ class Bench(RegistrationRuns):
         self.reg = None  # check_registrations: see registrations
         self.bulk = None  # the bulk registration read: concurrency.bulk_runs
         self.concurrency = None  # parallel auto against fixed values: concurrency.parallel_section
+        self.eda = None  # one poll of the event sources: eda_poll.eda_section
 
     def module_cost(self, sim, ids, trees):
         """Start-up and CPU per request of the module of each tree, the trees taking turns."""
@@ -871,6 +875,7 @@ def report(bench, opts):
     lines += registration_report(bench.reg)
     lines += concurrency.bulk_report(bench.bulk)
     lines += concurrency.parallel_report(bench.concurrency)
+    lines += eda_poll.eda_report(bench.eda)
     if not rows:  # else the notes follow the table of the one-task runs
         lines += [""] + ["- " + note for note in bench.notes]
     mem = bench.mem
@@ -1065,12 +1070,14 @@ def parse_args(argv=None):
                         help="phones of the check_registrations section (1000; 0: not run)")
     parser.add_argument("--registration-rounds", type=int, default=None,
                         help="rounds of the check_registrations section (3)")
-    parser.add_argument("--only", choices=["role", "registrations", "bulk", "parallel"], default=None,
+    parser.add_argument("--only", choices=["role", "registrations", "bulk", "eda", "parallel"], default=None,
                         help="run only this section: role (the audit playbook against one task, about 2 minutes), "
                              "registrations (check_registrations on 1,000 phones, about 3 minutes), bulk "
-                             "(registration_info's bulk read, about a minute), parallel (auto against fixed values; "
-                             "run only when asked for)")
+                             "(registration_info's bulk read, about a minute), eda (one poll of the event sources on "
+                             "1,000 phones, about a minute), parallel (auto against fixed values; run only when "
+                             "asked for)")
     concurrency.add_options(parser)
+    eda_poll.add_options(parser)
     parser.add_argument("--out", default=str(ROOT / "tests" / "bench" / "results" / "latest.md"),
                         help="markdown report (default tests/bench/results/latest.md)")
     opts = parser.parse_args(argv)
@@ -1088,6 +1095,7 @@ def parse_args(argv=None):
                                     else opts.registration_extensions)
     opts.registration_rounds = opts.registration_rounds or (1 if quick else 3)
     concurrency.settle_options(opts)
+    eda_poll.settle_options(opts)
     return opts
 
 
@@ -1108,6 +1116,8 @@ def main(argv=None):
             registrations(bench, opts, workdir)
         if opts.bulk_extensions and opts.only in (None, "bulk"):
             concurrency.bulk_section(bench, opts, workdir)
+        if opts.eda_extensions and opts.only in (None, "eda"):
+            eda_poll.eda_section(bench, opts, workdir)
         if opts.only == "parallel":  # about 8 minutes: not part of the default run
             concurrency.parallel_section(bench, opts, workdir)
         if opts.only is None and opts.memory_extensions:

@@ -204,6 +204,19 @@ def test_two_polls_of_the_registrations_put_the_changes_read_in_blocks(rsps, ft,
     _no_secret(sent, caplog)
 
 
+def test_a_bulk_read_missing_at_one_poll_is_tried_again_at_the_next(rsps, ft, monkeypatch):
+    # A gateway answered 404 for the bulk paths once: the next poll reads in blocks again, not a GET per phone.
+    api = FakeApi(rsps, [phone(1001), phone(1002), phone(1003)],
+                  {ext: reginfo(ext, ext == 1001, "A") for ext in (1001, 1002, 1003)}, bulk=False)
+
+    def bulk_back():
+        api.bulk = True
+        api.rsps.calls.reset()
+    drive(registrations_source, ARGS, monkeypatch, ft, [bulk_back])
+    assert api.paths().count("/api/ver1.0/extension/registration/") == 1
+    assert not any("/extension/100" in path for path in api.paths())
+
+
 def test_a_partial_poll_sends_an_error_and_nothing_for_the_phone_it_could_not_read(rsps, ft, monkeypatch):
     api = FakeApi(rsps, [phone(1001), phone(1002)], {1001: reginfo(1001, True, "A"), 1002: reginfo(1002, True, "B")},
                   bulk=False)

@@ -52,7 +52,7 @@ try:
 except ImportError:  # run by its path, as ansible-rulebook runs a source: make the collection's root importable
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
     from ansible_collections.telphin.pbx.plugins.module_utils import events
-from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient
+from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient, BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import read_info
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME
 from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
@@ -75,6 +75,9 @@ def read(client, options, watch, at):
     """One poll, on a worker thread: the account's client id (once), the listing of its phones, and the
     registrations of those selected (``runner.read_info``); a failure is a poll that says why."""
     client_id = watch.client_id
+    # Each poll is a run of its own for the bulk read: a bulk path that answered 404 once (a gateway's
+    # hiccup) is tried again, at two requests, rather than costing one GET per phone for the source's life.
+    client.bulk_registrations = BulkRegistrations()
     try:
         if client_id is None:
             client_id = events.client_id_of(client.get_user())
