@@ -217,6 +217,21 @@ stats:
     requests:
       description: HTTP requests sent, by method, and in all (C(total)); token requests count as C(POST).
       type: dict
+status:
+  description:
+    - The HTTP status of an error that stopped the probe, such as the credentials refused or C(GET /user/)
+      refused; null when no answer came (the API unreachable, a time-out). The readings that may be refused
+      (the registrations, the bulk read, page sizes) are findings instead.
+    - The task's message (C(msg)) names the request and says why.
+  returned: when such an error stopped the probe
+  type: int
+  sample: 401
+api_status:
+  description: The API's own code of that error (its C(status), or the token endpoint's C(error)); null when
+    its answer gave none.
+  returned: when an error stopped the probe (RV(status))
+  type: str
+  sample: invalid_client
 '''
 
 from ansible_collections.telphin.pbx.plugins.module_utils import results

@@ -83,6 +83,20 @@ rate_limit:
   returned: when the API sent them
   type: dict
   sample: {"limit": 10000, "remaining": 9998, "reset": 2741}
+status:
+  description:
+    - The HTTP status of an error that stopped the task, such as the credentials refused or a page of the
+      listing refused; null when no answer came (the API unreachable, a time-out).
+    - The task's message (C(msg)) names the request and says why.
+  returned: when such an error stopped the task
+  type: int
+  sample: 401
+api_status:
+  description: The API's own code of that error (its C(status), or the token endpoint's C(error)); null when
+    its answer gave none.
+  returned: when an error stopped the task (RV(status))
+  type: str
+  sample: invalid_client
 '''
 
 from ansible_collections.telphin.pbx.plugins.module_utils import results

@@ -467,7 +467,6 @@ seealso:
 EXAMPLES = r'''
 - name: Turn recording on and call waiting off for extension 100
   telphin.pbx.phone_properties:
-    api_url: https://apiproxy.telphin.ru
     app_id: "{{ telphin_app_id }}"
     app_secret: "{{ telphin_app_secret }}"
     extension_name: "100"
@@ -548,6 +547,11 @@ extension_id:
   returned: when O(extension_id) or O(extension_name) is given
   type: raw
   sample: 1001
+name:
+  description: The extension's full name, as the listing that resolved O(extension_name) gave it (one target only).
+  returned: when O(extension_name) is given and names an extension
+  type: str
+  sample: "000*100"
 changes:
   description: Names of the managed fields that differed (one target only).
   returned: when O(extension_id) or O(extension_name) is given
@@ -645,6 +649,33 @@ rate_limit:
   returned: when the API sent them
   type: dict
   sample: {"limit": 10000, "remaining": 9987, "reset": 2741}
+problems:
+  description:
+    - Every reason the task was refused, with nothing written. Bad options before any request, each naming the
+      option (O(parallel), O(registration_wait), a field's value...). Or what the account showed before any
+      write, such as an O(extension_name) that names no extension, or one that is not a phone, two bundle
+      members given different values of a synchronized field, a request budget too short for the writes, a
+      backup that could not be written, or for O(restore_from) a backup of another account.
+    - The task's message (C(msg)) says the same in one text.
+  returned: when the task was refused
+  type: list
+  elements: str
+  sample: ["extension_name: no extension is named '999' in this account"]
+status:
+  description:
+    - The HTTP status of an error that stopped the task outside any one extension, such as the credentials
+      refused, or the listing that resolves the names refused; null when no answer came (the API unreachable,
+      a time-out).
+    - The task's message (C(msg)) names the request and says why.
+  returned: when such an error stopped the task
+  type: int
+  sample: 401
+api_status:
+  description: The API's own code of that error (its C(status), or the token endpoint's C(error)); null when
+    its answer gave none.
+  returned: when an error outside any one extension stopped the task (RV(status))
+  type: str
+  sample: invalid_client
 diff:
   description:
     - Before and after of the managed fields.

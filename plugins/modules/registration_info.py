@@ -221,6 +221,21 @@ rate_limit:
   returned: when the API sent them
   type: dict
   sample: {"limit": 10000, "remaining": 9958, "reset": 2741}
+status:
+  description:
+    - The HTTP status of an error that every request would meet and that stopped the task, such as the
+      credentials refused or the listing refused; null when no answer came (the API unreachable, a
+      time-out). An extension that cannot be read is counted in RV(stats.failed) instead.
+    - The task's message (C(msg)) names the request and says why.
+  returned: when such an error stopped the task
+  type: int
+  sample: 401
+api_status:
+  description: The API's own code of that error (its C(status), or the token endpoint's C(error)); null when
+    its answer gave none.
+  returned: when an error stopped the task (RV(status))
+  type: str
+  sample: invalid_client
 '''
 
 from ansible_collections.telphin.pbx.plugins.module_utils import registrations as R

@@ -83,8 +83,8 @@ def test_empty_tls_variables_of_an_awx_credential_mean_the_defaults(https_sim, t
 
 def test_https_to_a_server_that_speaks_plain_http_says_so_not_the_certificate(sim, tmp_path):
     # api_url with https:// where the server has no TLS (a proxy's plain port, a local simulator).
-    results, output, _rc = run_tasks(sim, tmp_path, [READ], env={"TELPHIN_API_URL": sim.url.replace("http://",
-                                                                                                  "https://")})
+    https_url = sim.url.replace("http://", "https://")
+    results, output, _rc = run_tasks(sim, tmp_path, [READ], env={"TELPHIN_API_URL": https_url})
     result, = results
     assert result["failed"] is True, output
     assert "the server answers in plain HTTP, not HTTPS: check the port of api_url, or give it as http://" \
