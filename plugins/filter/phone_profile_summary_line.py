@@ -12,7 +12,7 @@ author:
   - telphin.pbx maintainers (@telphin-pbx)
 description:
   - "The line the P(telphin.pbx.phone_profiles#role) role prints for each account as its run ends, such as
-    C(Audit of 12 extensions (standard, reception): 7 drifting, 0 failed; report reports/phone_profiles_report.md)."
+    V(Audit of 12 extensions \\(standard, reception\\): 7 drifting, 0 failed; report reports/phone_profiles_report.md)."
   - When the summary holds them, it also counts the devices that lost their SIP registration and those whose
     registration could not be read, and says that the run failed and where its backup is.
 options:

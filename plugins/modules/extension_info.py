@@ -55,9 +55,9 @@ EXAMPLES = r'''
     status: active
   register: phones
 
-- name: Their numbers
+- name: Their numbers (the part of the full name after the star, 100 of 000*100)
   ansible.builtin.debug:
-    msg: "{{ phones.extensions | map(attribute='name') | list }}"
+    msg: "{{ phones.extensions | map(attribute='name') | map('regex_replace', '^.*[*]', '') | list }}"
 '''
 
 RETURN = r'''
