@@ -74,7 +74,7 @@ TELPHIN_API_URL=$(cat "$BUILD/demo-accounts.url") env -u TELPHIN_APP_ID -u TELPH
 echo; echo "== a report per account:"
 ls "$OUT"/accounts/*/phone_profiles_report.md
 
-# The same audit on a real account: what to run next (README, "Using a real account").
+# The same audit on a real account: what to run next (README, "A first audit of your account, in five steps").
 echo; echo "== your own account: the same audit, read-only (create a trusted application with access level All first)"
 echo "   ansible-galaxy collection install $(ls "$BUILD"/dist/telphin-pbx-*.tar.gz)"
 echo "   export TELPHIN_APP_ID=<the application's id> TELPHIN_APP_SECRET=<its secret>"
