@@ -299,3 +299,12 @@ def test_apply_with_only_extensions_reads_and_writes_those_alone(sim, tmp_path):
     reads = [e["path"] for e in sim.log if e["method"] == "GET" and e["path"].endswith("/phone/")]
     assert reads == ["/api/ver1.0/extension/1005/phone/"]
     assert custom_stats(run.output)["phone_profiles_summary"]["extensions"] == 1
+
+
+def test_an_audit_prints_no_warning_the_user_did_not_cause_and_says_what_changed_means(sim, tmp_path):
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump(PROFILES))
+    run = playbook(sim, tmp_path, "audit", "--check", "-e", "@profiles.yml")
+    assert run.rc == 0, run
+    assert "[WARNING]" not in run.output and "DEPRECATION" not in run.output, run.output
+    assert "Audit (in check mode, changed means a real run would change it) or apply every profile" in run.output
+    assert "CUSTOM STATS" not in run.output  # shown only when asked for (ANSIBLE_SHOW_CUSTOM_STATS)
