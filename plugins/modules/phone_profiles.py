@@ -445,8 +445,8 @@ def result_of(module, report_problems):
     if params["export_file"]:
         return exported(module)
     empty = [] if params["allow_empty"] else P.empty_problems(params["profiles"], params["assignments"])
-    problems = module.input_problems(report_problems + P.check(params["profiles"], params["assignments"]) + empty +
-                                     P.only_problems(params["only_extensions"]))
+    own = P.check(params["profiles"], params["assignments"]) + empty + P.only_problems(params["only_extensions"])
+    problems = module.input_problems(report_problems + own)
     if problems:
         return results.invalid_input(problems), ()
     backup = backup_writer(module)
