@@ -52,10 +52,10 @@ try:
 except ImportError:  # run by its path, as ansible-rulebook runs a source: make the collection's root importable
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 7)))
     from ansible_collections.telphin.pbx.plugins.module_utils import events
-from ansible_collections.telphin.pbx.plugins.module_utils.client import ApiClient, BulkRegistrations
+from ansible_collections.telphin.pbx.plugins.module_utils import polling
+from ansible_collections.telphin.pbx.plugins.module_utils.client import BulkRegistrations
 from ansible_collections.telphin.pbx.plugins.module_utils.runner import read_info
 from ansible_collections.telphin.pbx.plugins.module_utils.targets import ME
-from ansible_collections.telphin.pbx.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 
 NAME = events.REGISTRATIONS
 WHAT = "the requests of a poll of the SIP registrations"
@@ -66,53 +66,28 @@ clock = time.time
 
 def new_client(connection):
     """The collection's client, as a module makes one."""
-    if REQUESTS_IMPORT_ERROR:
-        raise RuntimeError("%s needs the Python library requests (pip install requests)" % NAME)
-    return ApiClient(connection, pool_size=events.PARALLEL)
+    return polling.new_client(NAME, connection)
 
 
-def read(client, options, watch, at):
-    """One poll, on a worker thread: the account's client id (once), the listing of its phones, and the
-    registrations of those selected (``runner.read_info``); a failure is a poll that says why."""
-    client_id = watch.client_id
+def read_account(client, options):
+    """The reads of one poll: the listing of the account's phones, and the registrations of those selected
+    (``runner.read_info``: in blocks where the account has the bulk read)."""
     # Each poll is a run of its own for the bulk read: a bulk path that answered 404 once (a gateway's
     # hiccup) is tried again, at two requests, rather than costing one GET per phone for the source's life.
     client.bulk_registrations = BulkRegistrations()
-    try:
-        if client_id is None:
-            client_id = events.client_id_of(client.get_user())
-        sent = client.stats()["requests"]["total"]
-        refused = events.over_budget(client, watch, at, client_id, WHAT)
-        if refused:
-            return refused
-        phones, problems = options.selection.pick(client.list_extensions(ME, type="phone"))
-        info = read_info(client, events.registration_query(phones), events.PARALLEL)
-        return events.registrations_poll(at, client_id, phones, problems, info, budget=client.write_budget(),
-                                         cost=client.stats()["requests"]["total"] - sent, limit=client.lowest_limit())
-    except Exception as exc:  # pylint: disable=broad-except  # a failed poll is an event, never the rulebook's end
-        return events.failed_poll(at, client_id, exc, client.redactor, client.write_budget())
+    phones, problems = options.selection.pick(client.list_extensions(ME, type="phone"))
+    return events.registrations_poll, (phones, problems, read_info(client, events.registration_query(phones),
+                                                                   events.PARALLEL))
+
+
+def read(client, options, watch, at):
+    """One poll, on a worker thread (``polling.poll``); a failure is a poll that says why."""
+    return polling.poll(client, options, watch, at, WHAT, read_account)
 
 
 async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
     """Poll the registrations and put an event on ``queue`` for each change, until cancelled."""
-    options = events.source_options(NAME, args)  # a bad argument: ValueError, before any request
-    LOG.info("%s: polling %s every %g s", NAME, options.connection.base_url, options.interval)
-    watch, client = events.Watch(), None
-    try:
-        while True:
-            client = client or new_client(options.connection)
-            poll = await asyncio.to_thread(read, client, options, watch, clock())
-            client = None if poll.outage else client  # the next poll starts afresh
-            step = events.advance(watch, poll, options)
-            for line in step.warnings:
-                LOG.warning("%s: %s", NAME, line)
-            for event in step.events:
-                await queue.put(event)
-            watch = step.watch
-            await pause(max(0.0, poll.at + step.delay - clock()))
-    except asyncio.CancelledError:
-        LOG.info("%s: stopped", NAME)
-        raise
+    await polling.run(queue, args, NAME, read, LOG, new_client, pause, clock)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ PHASES = (
     ("options -> targets and plans; the token", ("plan", "profiles", "targets", "tokens")),
     ("the client, and the shapes of what is read", ("client", "entries", "registrations", "report")),
     ("the files of a run: backups, the export; the event sources' events", ("backup", "events", "export")),
-    ("the drivers: every run, every read", ("probe", "runner")),
+    ("the drivers: every run, every read, the event sources' polls", ("polling", "probe", "runner")),
     ("the results, and the watch the runner is handed", ("registration_watch", "results")),
     ("the modules' base", ("api_module",)),
 )
