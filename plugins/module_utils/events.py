@@ -38,7 +38,7 @@ from ansible_collections.telphin.pbx.plugins.module_utils.connection import argu
 from ansible_collections.telphin.pbx.plugins.module_utils.connection import connection_from_params
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import ApiError
 from ansible_collections.telphin.pbx.plugins.module_utils.extensions import ExtensionDirectory, is_phone
-from ansible_collections.telphin.pbx.plugins.module_utils.registrations import Query, Wanted
+from ansible_collections.telphin.pbx.plugins.module_utils.registrations import Query, Wanted, device_regex_of
 
 REGISTRATIONS = "telphin.pbx.registrations"
 EXTENSIONS = "telphin.pbx.extensions"
@@ -211,14 +211,8 @@ def _selection(params, problems):
                 problems.append("extensions[%d]: must be an extension id (an integer), a number such as \"100\" or "
                                 "a full name such as \"000*100\", got %r" % (index, item))
         wanted = tuple(wanted)
-    regex = None
-    if params.get("device_regex") is not None:
-        try:
-            regex = re.compile(params["device_regex"])
-        except re.error as exc:
-            problems.append("device_regex: not a valid regular expression: %s" % exc)
     return Selection(wanted=wanted, status=params.get("status"), extension_group_id=params.get("extension_group_id"),
-                     device_regex=regex, type=params.get("type"))
+                     device_regex=device_regex_of(params.get("device_regex"), problems), type=params.get("type"))
 
 
 # ---- what one poll read ----------------------------------------------------------------------------------

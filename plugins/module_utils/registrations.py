@@ -352,15 +352,22 @@ def query_from_params(params):
     if wanted is not None and filters:
         problems.append("%s: filters the listing of every phone extension, so it cannot go with extension_id, "
                         "extension_name or extensions" % ", ".join(sorted(filters)))
-    regex = None
-    if params.get("device_regex") is not None:
-        try:
-            regex = re.compile(params["device_regex"])
-        except re.error as exc:
-            problems.append("device_regex: not a valid regular expression: %s" % exc)
+    regex = device_regex_of(params.get("device_regex"), problems)
     query = Query(wanted=None if wanted is None else tuple(w for w in wanted if w is not None),
                   registered=params.get("registered"), device_regex=regex, filters=MappingProxyType(filters))
     return query, problems
+
+
+def device_regex_of(value, problems):
+    """The option ``device_regex`` compiled, or None when not given; a pattern that does not compile is a
+    problem (appended to ``problems``) and None."""
+    if value is None:
+        return None
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        problems.append("device_regex: not a valid regular expression: %s" % exc)
+        return None
 
 
 def _wanted_id(option, value, problems):
