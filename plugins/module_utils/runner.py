@@ -121,26 +121,41 @@ def run_each(outcomes, work, parallel):
 
 def read_phones(client, outcomes, parallel):
     """GET the properties of each outcome's target: ``(outcomes with current and after, stop reason)``."""
+    return run_each(outcomes, _phone_reader(client), parallel)
+
+
+def _phone_reader(client):
+    """``work(outcome) -> outcome`` of one phone's GET, for :func:`run_each`."""
     def get(outcome):
         current = MappingProxyType(client.get_phone(outcome.target.extension_id))
         return replace(outcome, current=current, after=current)
-    return run_each(outcomes, get, parallel)
+    return get
+
+
+def first_alone(client, items, work):
+    """``(done, rest, stopped)``: when no answer has told the hourly budget yet, the first item's ``work`` alone,
+    whose answer's headers tell it, so that the rest can be set against the budget before they go out. After a
+    stop the rest fail ``NOT_ATTEMPTED`` (in ``done``; ``rest`` is then empty)."""
+    if not items or client.budget_told():
+        return (), items, None
+    done, stopped = run_each(items[:1], work, 1)
+    if stopped:
+        return done + tuple(_failed(item, NOT_ATTEMPTED) for item in items[1:]), (), stopped
+    return done, items[1:], None
 
 
 def read_phones_within_budget(client, outcomes, parallel):
     """:func:`read_phones`, once the reads are known to fit in the hourly budget above the reserve:
-    ``(outcomes, stop reason, refusal)``. When no answer has told the budget yet (no listing was needed),
-    the first GET is sent alone, and its headers tell it. A refusal (``refusal``: why) reads nothing more."""
-    done = ()
-    if outcomes and not client.budget_told():
-        done, stopped = read_phones(client, outcomes[:1], 1)
-        outcomes = outcomes[1:]
-        if stopped:
-            return done + tuple(_failed(o, NOT_ATTEMPTED) for o in outcomes), stopped, None
+    ``(outcomes, stop reason, refusal)``; the first GET is sent alone when no listing has told the budget
+    (:func:`first_alone`). A refusal (``refusal``: why) reads nothing more."""
+    get = _phone_reader(client)
+    done, outcomes, stopped = first_alone(client, outcomes, get)
+    if stopped:
+        return done, stopped, None
     shortfall = client.budget_shortfall("the reads of the phones", len(outcomes))
     if shortfall:
         return done + outcomes, None, shortfall.text() + ". " + _AFTER_SHORTFALL
-    read, stopped = read_phones(client, outcomes, parallel)
+    read, stopped = run_each(outcomes, get, parallel)
     return done + read, stopped, None
 
 
@@ -422,16 +437,13 @@ def read_registrations(client, extension_ids, parallel, optional=False, within_b
         return replace(one, info=normalize(answer, one.extension_id))
 
     done, stopped = (), None
-    if within_budget and one_by_one and not client.budget_told():
-        done, stopped = run_each(one_by_one[:1], read, 1)
-        one_by_one = one_by_one[1:]
+    if within_budget:
+        done, one_by_one, stopped = first_alone(client, one_by_one, read)
     shortfall = within_budget and one_by_one and not stopped and client.budget_shortfall(
         "the reads of the SIP registrations", len(one_by_one))
     if shortfall:
         raise OverBudget(shortfall)
-    if stopped:
-        done += tuple(_failed(one, NOT_ATTEMPTED) for one in one_by_one)
-    else:
+    if not stopped:
         done += run_each(one_by_one, read, parallel)[0]
     done = {one.extension_id: one for one in done}
     done = [_Read(i, info=in_blocks[i]) if i in in_blocks else done[i] for i in ids]
