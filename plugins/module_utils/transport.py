@@ -30,7 +30,7 @@ except ImportError:  # reported by the module (missing_required_lib) before a Tr
 else:
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.telphin.pbx.plugins.module_utils.budget import EPOCH_THRESHOLD
+from ansible_collections.telphin.pbx.plugins.module_utils.budget import EPOCH_THRESHOLD, shortfall
 from ansible_collections.telphin.pbx.plugins.module_utils.concurrency import Throttle
 from ansible_collections.telphin.pbx.plugins.module_utils.errors import (
     ApiError, clip, describe_exception, error_from_answer)
@@ -313,14 +313,12 @@ class Transport:
         if error.api_status == QUOTA_STATUS or not self.reserve:
             return None
         budget = self.rate_limits.snapshot()
-        if not budget or budget.get("remaining") is None:
-            return None
-        kept = self.reserve.of(self.rate_limits.lowest_limit())
-        if budget["remaining"] > kept:
+        found = budget and shortfall("a retry", 1, dict(budget, limit=self.rate_limits.lowest_limit()), self.reserve)
+        if not found:
             return None
         return ("not retried: %d requests remain of the API's hourly budget, at or below the reserve of %d "
                 "(rate_limit_reserve %s) kept for the account's other applications"
-                % (budget["remaining"], kept, self.reserve.given))
+                % (found.remaining, found.kept, self.reserve.given))
 
     def _attempt(self, prepared, path, attempt):
         method = prepared.method
